@@ -1,0 +1,97 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "virtmon",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "virtmon", targets: ["virtmon"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Leaf: the sample model and the signed wire envelope shared by agent and collector.
+        .target(
+            name: "VirtmonModel",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "VirtmonAgent",
+            dependencies: [
+                "VirtmonModel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "VirtmonPollsters",
+            dependencies: ["VirtmonModel", "VirtmonAgent"]
+        ),
+        .target(
+            name: "VirtmonPipeline",
+            dependencies: ["VirtmonModel", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "VirtmonPublishers",
+            dependencies: [
+                "VirtmonModel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "VirtmonServer",
+            dependencies: [
+                "VirtmonModel", "VirtmonAgent", "VirtmonPollsters", "VirtmonPipeline", "VirtmonPublishers",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "virtmon",
+            dependencies: [
+                "VirtmonServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "VirtmonModelTests", dependencies: ["VirtmonModel"]),
+        .testTarget(name: "VirtmonAgentTests", dependencies: ["VirtmonAgent"]),
+        .testTarget(
+            name: "VirtmonPollstersTests",
+            dependencies: ["VirtmonPollsters", "VirtmonAgent"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "VirtmonPipelineTests", dependencies: ["VirtmonPipeline"]),
+        .testTarget(
+            name: "VirtmonPublishersTests",
+            dependencies: [
+                "VirtmonPublishers",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "VirtmonServerTests",
+            dependencies: [
+                "VirtmonServer",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+    ]
+)
