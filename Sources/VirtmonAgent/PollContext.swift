@@ -1,0 +1,61 @@
+import Foundation
+import VirtmonModel
+
+/// Everything one cycle's pollsters share: the host's identity, the cycle's time, and one snapshot of the files
+/// read under the (injectable) /proc and /sys roots.
+public struct PollContext: Sendable {
+    /// The host name samples of host resources carry as their resource id.
+    public let host: String
+    /// Wall-clock time of the cycle, stamped on every sample it produces.
+    public let timestamp: Date
+    /// Monotonic seconds at the cycle's start, for rate math that must not follow wall-clock jumps.
+    public let monotonicTime: Double
+    /// Where /proc is (a fixture directory in tests).
+    public let procRoot: String
+    /// Where /sys is.
+    public let sysRoot: String
+    /// The cycle's shared file reads.
+    public let files: FileSnapshot
+
+    public init(
+        host: String, timestamp: Date = Date(), monotonicTime: Double = PollContext.monotonicNow(),
+        procRoot: String = "/proc", sysRoot: String = "/sys", files: FileSnapshot = FileSnapshot()
+    ) {
+        self.host = host
+        self.timestamp = timestamp
+        self.monotonicTime = monotonicTime
+        self.procRoot = procRoot
+        self.sysRoot = sysRoot
+        self.files = files
+    }
+
+    /// Reads `relative` (such as `stat` or `net/dev`) under the /proc root, once per cycle.
+    public func proc(_ relative: String) async throws(ProcFSError) -> String {
+        try await files.read(procRoot + "/" + relative)
+    }
+
+    /// Reads `relative` under the /sys root, once per cycle.
+    public func sys(_ relative: String) async throws(ProcFSError) -> String {
+        try await files.read(sysRoot + "/" + relative)
+    }
+
+    /// A sample stamped with this cycle's time and source.
+    public func sample(
+        _ meter: MeterDefinition, volume: Double, resourceID: String? = nil,
+        metadata: [String: JSONValue] = [:]
+    ) -> Sample {
+        var fullMetadata = metadata
+        fullMetadata["host"] = .string(host)
+        return Sample(
+            name: meter.name, type: meter.type, unit: meter.unit, volume: volume,
+            resourceID: resourceID ?? host, timestamp: timestamp, resourceMetadata: fullMetadata,
+            monotonicTime: monotonicTime)
+    }
+
+    /// Seconds on CLOCK_MONOTONIC.
+    public static func monotonicNow() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

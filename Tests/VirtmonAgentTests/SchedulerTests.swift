@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import Testing
+import VirtmonModel
+@testable import VirtmonAgent
+
+/// Collects what the scheduler hands on.
+actor RecordingSink: SampleSink {
+    private(set) var batches: [(source: String, samples: [Sample])] = []
+    func accept(_ samples: [Sample], source: String) async { batches.append((source, samples)) }
+}
+
+struct FixedPollster: Pollster {
+    let name: String
+    let meters: [MeterDefinition]
+    func poll(_ context: PollContext) async throws -> [Sample] {
+        meters.map { context.sample($0, volume: 1) }
+    }
+}
+
+struct FailingPollster: Pollster {
+    let name = "failing"
+    let meters = [MeterDefinition(name: "fail.meter", type: .gauge, unit: "x", summary: "", origin: "test")]
+    struct Broken: Error, CustomStringConvertible { var description: String { "device vanished" } }
+    func poll(_ context: PollContext) async throws -> [Sample] { throw Broken() }
+}
+
+/// Blocks its thread like a read of a dead NFS mount: it cannot be cancelled.
+struct StuckPollster: Pollster {
+    let name = "stuck"
+    let seconds: Double
+    let meters = [MeterDefinition(name: "stuck.meter", type: .gauge, unit: "x", summary: "", origin: "test")]
+    func poll(_ context: PollContext) async throws -> [Sample] {
+        usleep(UInt32(seconds * 1_000_000))
+        return [context.sample(meters[0], volume: 1)]
+    }
+}
+
+func meter(_ name: String) -> MeterDefinition {
+    MeterDefinition(name: name, type: .gauge, unit: "x", summary: "", origin: "test")
+}
+
+@Suite struct SchedulerTests {
+    let logger = Logger(label: "test")
+
+    @Test func aFailingAndAStuckPollsterDoNotHoldUpTheOthers() async throws {
+        let sink = RecordingSink()
+        let source = PollSource(
+            name: "s", interval: .milliseconds(100), selector: .all,
+            pollsters: [FixedPollster(name: "good", meters: [meter("good.a")]), FailingPollster(),
+                        StuckPollster(seconds: 1.0)],
+            timeout: .milliseconds(150))
+        let scheduler = PollScheduler(sources: [source], sink: sink, host: "h", cycles: 3, logger: logger)
+        let started = ContinuousClock.now
+        try await scheduler.run()
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed < .milliseconds(900), "three cycles must not wait for the stuck pollster: \(elapsed)")
+        let batches = await sink.batches
+        #expect(batches.count == 3)
+        #expect(batches.allSatisfy { $0.samples.map(\.name) == ["good.a"] })
+        let stats = await scheduler.pollsterStats()
+        #expect(stats["s/failing"]?.failures == 3)
+        #expect(stats["s/failing"]?.lastError == "device vanished")
+        #expect(stats["s/good"]?.runs == 3 && stats["s/good"]?.lastSucceeded == true)
+        // Missed its deadline in cycle 1, then was skipped while still running.
+        #expect((stats["s/stuck"]?.overruns ?? 0) >= 2)
+    }
+
+    @Test func excludedMetersAreDroppedAndUnselectedPollstersNotRun() async throws {
+        let sink = RecordingSink()
+        let source = PollSource(
+            name: "s", interval: .seconds(1), selector: try MeterSelector(["a.*", "!a.secret"]),
+            pollsters: [FixedPollster(name: "a", meters: [meter("a.one"), meter("a.secret")]), FailingPollster()])
+        #expect(source.pollsters.map(\.name) == ["a"])
+        let scheduler = PollScheduler(sources: [source], sink: sink, host: "h", cycles: 1, logger: logger)
+        try await scheduler.run()
+        #expect(await sink.batches.first?.samples.map(\.name) == ["a.one"])
+        #expect(await scheduler.pollsterStats()["s/failing"] == nil)
+    }
+
+    @Test func cyclesAreSpacedByTheInterval() async throws {
+        let sink = RecordingSink()
+        let source = PollSource(name: "s", interval: .milliseconds(300), selector: .all,
+                                pollsters: [FixedPollster(name: "a", meters: [meter("a")])])
+        let scheduler = PollScheduler(sources: [source], sink: sink, host: "h", cycles: 2, logger: logger)
+        let started = ContinuousClock.now
+        try await scheduler.run()
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .milliseconds(290))
+        let batches = await sink.batches
+        let gap = batches[1].samples[0].monotonicTime! - batches[0].samples[0].monotonicTime!
+        #expect(gap >= 0.29 && gap < 1.0)
+        #expect(await scheduler.cyclesCompleted()["s"] == 2)
+    }
+
+    @Test func sourcesRunIndependently() async throws {
+        let sink = RecordingSink()
+        let fast = PollSource(name: "fast", interval: .milliseconds(50), selector: .all,
+                              pollsters: [FixedPollster(name: "a", meters: [meter("a")])])
+        let slow = PollSource(name: "slow", interval: .milliseconds(50), selector: .all,
+                              pollsters: [StuckPollster(seconds: 0.3)], timeout: .seconds(2))
+        let scheduler = PollScheduler(sources: [fast, slow], sink: sink, host: "h", cycles: 2, logger: logger)
+        try await scheduler.run()
+        let sources = await sink.batches.map(\.source)
+        #expect(Array(sources.prefix(2)) == ["fast", "fast"], "the fast source finished before the slow one")
+    }
+}
+
+@Suite struct FileSnapshotTests {
+    @Test func missingFileSaysWhich() async {
+        let snapshot = FileSnapshot()
+        await #expect(throws: ProcFSError.self) { try await snapshot.read("/nonexistent/virtmon/stat") }
+        do {
+            _ = try await snapshot.read("/nonexistent/virtmon/stat")
+        } catch {
+            #expect("\(error)".contains("/nonexistent/virtmon/stat"))
+            #expect("\(error)".contains("No such file"))
+        }
+    }
+
+    @Test func procFilesAreReadWhole() async throws {
+        let text = try await FileSnapshot().read("/proc/self/status")
+        #expect(text.contains("VmRSS") || text.contains("Name:"))
+    }
+}
