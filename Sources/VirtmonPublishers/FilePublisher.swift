@@ -1,0 +1,110 @@
+import Foundation
+import ServiceLifecycle
+import VirtmonModel
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Appends one JSON object per line, each sample in the wire shape (`counter_name`, …) and each event as its
+/// record, and rotates the file when the next write would take it past `maxBytes`: `FILE` becomes `FILE.1`,
+/// `FILE.1` becomes `FILE.2`, and so on up to `backups` old files.
+public actor FilePublisher: Publisher {
+    public nonisolated let target: String
+    private let path: String
+    private let maxBytes: Int
+    private let backups: Int
+    private var fd: Int32 = -1
+    private var size = 0
+    private let encoder: JSONEncoder
+
+    public init(path: String, maxBytes: Int, backups: Int) throws(PublisherError) {
+        self.path = path
+        self.target = "file://" + path
+        self.maxBytes = max(1, maxBytes)
+        self.backups = max(0, backups)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        self.encoder = encoder
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try DurableFile.createDirectory(directory) }
+        let (fd, size) = try FilePublisher.openForAppend(path)
+        self.fd = fd
+        self.size = size
+    }
+
+    private static func openForAppend(_ path: String) throws(PublisherError) -> (Int32, Int) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw PublisherError.io(target: path, reason: "cannot open for writing: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        fstat(fd, &info)
+        return (fd, Int(info.st_size))
+    }
+
+    public func publish(samples: [Sample], events: [Event]) async throws {
+        var lines: [Data] = []
+        lines.reserveCapacity(samples.count + events.count)
+        do {
+            for sample in samples { lines.append(try encoder.encode(sample) + Data("\n".utf8)) }
+            for event in events { lines.append(try encoder.encode(event) + Data("\n".utf8)) }
+        } catch {
+            throw PublisherError.io(target: target, reason: "cannot encode: \(error)")
+        }
+        var pending = Data()
+        for line in lines {
+            if size > 0, size + pending.count + line.count > maxBytes {
+                try writeAll(pending)
+                pending.removeAll(keepingCapacity: true)
+                try rotate()
+            }
+            pending.append(line)
+        }
+        try writeAll(pending)
+    }
+
+    private func writeAll(_ data: Data) throws(PublisherError) {
+        guard !data.isEmpty else { return }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        guard failure == 0 else {
+            throw PublisherError.io(target: target, reason: "write failed: \(String(cString: strerror(failure)))")
+        }
+        size += data.count
+    }
+
+    private func rotate() throws(PublisherError) {
+        close(fd)
+        if backups == 0 {
+            unlink(path)
+        } else {
+            unlink("\(path).\(backups)")
+            if backups > 1 {
+                for index in stride(from: backups - 1, through: 1, by: -1) {
+                    rename("\(path).\(index)", "\(path).\(index + 1)")
+                }
+            }
+            rename(path, "\(path).1")
+        }
+        (fd, size) = try FilePublisher.openForAppend(path)
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        fsync(fd)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import VirtmonModel
+
+/// Makes publishers from URLs; the scheme picks the kind. The one place that knows every kind.
+///
+/// - `log://`: readable lines on standard output.
+/// - `file:///PATH[?max_bytes=N&backups=N]`: JSON lines, rotated.
+/// - `udp://HOST:PORT`: signed datagrams, spooled.
+/// - `http://HOST:PORT/PATH` (or `https://`): signed POSTs, spooled.
+public struct PublisherFactory: Sendable {
+    public let settings: PublisherSettings
+    public let identity: AgentIdentity
+    public let sequence: SequenceAllocator
+    public let logger: Logger
+
+    public init(settings: PublisherSettings, identity: AgentIdentity, sequence: SequenceAllocator, logger: Logger) {
+        self.settings = settings
+        self.identity = identity
+        self.sequence = sequence
+        self.logger = logger
+    }
+
+    /// Checks a URL without making anything, so configuration errors show before start-up.
+    public static func validate(_ url: String) throws(PublisherError) {
+        _ = try parse(url)
+    }
+
+    enum Kind: Equatable {
+        case log
+        case file(path: String, maxBytes: Int?, backups: Int?)
+        case udp(host: String, port: UInt16)
+        case http(url: String)
+    }
+
+    static func parse(_ url: String) throws(PublisherError) -> Kind {
+        guard let schemeEnd = url.range(of: "://") else {
+            throw .invalidURL(url, reason: "not a URL; expected SCHEME://…, such as log:// or http://host:8777/v1/batches")
+        }
+        let scheme = url[..<schemeEnd.lowerBound].lowercased()
+        guard let components = URLComponents(string: url) else {
+            throw .invalidURL(url, reason: "not a valid URL")
+        }
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        func integer(_ name: String) throws(PublisherError) -> Int? {
+            guard let text = query[name] else { return nil }
+            guard let value = Int(text), value >= 0 else {
+                throw .invalidURL(url, reason: "'\(name)' must be a whole number ≥ 0, got '\(text)'")
+            }
+            return value
+        }
+        switch scheme {
+        case "log":
+            return .log
+        case "file":
+            let path = components.path
+            // file://relative/path parses "relative" as a host: refuse it rather than write to /path.
+            let host = components.host ?? ""
+            guard host.isEmpty || host == "localhost", path.hasPrefix("/"), path.count > 1 else {
+                throw .invalidURL(url, reason: "needs an absolute path: file:///var/lib/virtmon/samples.jsonl")
+            }
+            for key in query.keys where key != "max_bytes" && key != "backups" {
+                throw .invalidURL(url, reason: "unknown option '\(key)'; file:// takes max_bytes and backups")
+            }
+            return .file(path: path, maxBytes: try integer("max_bytes"), backups: try integer("backups"))
+        case "udp":
+            guard let host = components.host, !host.isEmpty, let port = components.port, (1...65535).contains(port)
+            else {
+                throw .invalidURL(url, reason: "needs a host and a port: udp://127.0.0.1:4952")
+            }
+            return .udp(host: host, port: UInt16(port))
+        case "http", "https":
+            guard let host = components.host, !host.isEmpty else {
+                throw .invalidURL(url, reason: "needs a host: http://127.0.0.1:8777/v1/batches")
+            }
+            return .http(url: url)
+        default:
+            throw .unknownScheme(url, scheme: String(scheme))
+        }
+    }
+
+    /// A publisher for `url`.
+    public func make(_ url: String) throws(PublisherError) -> any Publisher {
+        switch try PublisherFactory.parse(url) {
+        case .log:
+            return LogPublisher()
+        case .file(let path, let maxBytes, let backups):
+            return try FilePublisher(
+                path: path, maxBytes: maxBytes ?? settings.fileMaxBytes, backups: backups ?? settings.fileBackups)
+        case .udp(let host, let port):
+            return try spooling(UDPTransport(host: host, port: port), key: url)
+        case .http(let target):
+            return try spooling(HTTPTransport(url: target, timeout: settings.httpTimeout), key: url)
+        }
+    }
+
+    private func spooling(_ transport: any BatchTransport, key: String) throws(PublisherError) -> SpoolingPublisher {
+        let spool = try Spool(
+            directory: settings.dataDir + "/spool/" + PublisherFactory.directoryName(for: key),
+            maxBytes: settings.spoolMaxBytes, maxBatches: settings.spoolMaxBatches)
+        return SpoolingPublisher(
+            transport: transport, spool: spool, identity: identity, sequence: sequence,
+            signature: BatchSignature(secret: settings.secret), batchSize: settings.batchSize, retry: settings.retry,
+            flushTimeout: settings.flushTimeout, logger: logger)
+    }
+
+    /// A readable, file-system-safe directory name per destination (`http_127.0.0.1_8777_v1_batches`).
+    static func directoryName(for url: String) -> String {
+        let mapped = url.unicodeScalars.map { scalar -> Character in
+            let c = Character(scalar)
+            return c.isLetter || c.isNumber || c == "." || c == "-" ? c : "_"
+        }
+        var name = String(mapped)
+        while name.contains("__") { name = name.replacingOccurrences(of: "__", with: "_") }
+        return String(name.trimmingCharacters(in: CharacterSet(charactersIn: "_")).prefix(200))
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+import VirtmonModel
+
+/// A real HTTP server on loopback that records every POST body and answers with a status chosen by the test.
+final class TestHTTPReceiver: Sendable {
+    struct Request: Sendable {
+        var path: String
+        var signature: String?
+        var body: Data
+    }
+
+    private let state = Mutex<(requests: [Request], status: Int)>(([], 200))
+    private let channel: any Channel
+    let port: Int
+
+    /// Binds `port` (0 picks a free one).
+    init(port: Int = 0) async throws {
+        let box = HandlerState(self_: nil)
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(RecordingHandler(state: box))
+                }
+            }
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
+        self.port = channel.localAddress!.port!
+        box.receiver.withLock { $0 = self }
+    }
+
+    var requests: [Request] { state.withLock { $0.requests } }
+
+    /// The status later requests are answered with.
+    func answer(_ status: Int) { state.withLock { $0.status = status } }
+
+    fileprivate func record(_ request: Request) -> Int {
+        state.withLock { state in
+            state.requests.append(request)
+            return state.status
+        }
+    }
+
+    func stop() async throws {
+        try await channel.close()
+    }
+
+    /// Every batch received, decoded.
+    func batches() throws -> [Batch] { try requests.map { try Batch.decode($0.body) } }
+}
+
+/// Lets the handler reach the receiver that is created after the bootstrap.
+final class HandlerState: Sendable {
+    let receiver: Mutex<TestHTTPReceiver?>
+    init(self_: TestHTTPReceiver?) { receiver = Mutex(self_) }
+}
+
+private final class RecordingHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let state: HandlerState
+    var head: HTTPRequestHead?
+    var body = ByteBuffer()
+
+    init(state: HandlerState) { self.state = state }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body.clear()
+        case .body(var chunk):
+            body.writeBuffer(&chunk)
+        case .end:
+            let request = TestHTTPReceiver.Request(
+                path: head?.uri ?? "", signature: head?.headers.first(name: SignedFrame.signatureHeader),
+                body: Data(body.readableBytesView))
+            let status = state.receiver.withLock { $0 }?.record(request) ?? 500
+            let text = status < 300 ? "stored" : "try later"
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Length", value: "\(text.utf8.count)")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(
+                version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+}
