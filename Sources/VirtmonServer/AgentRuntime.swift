@@ -1,0 +1,112 @@
+import Logging
+import ServiceLifecycle
+import VirtmonAgent
+import VirtmonModel
+import VirtmonPipeline
+import VirtmonPollsters
+import VirtmonPublishers
+
+/// A built agent: its scheduler and publishers, ready to run as one ServiceGroup.
+public struct AgentRuntime: Sendable {
+    public let scheduler: PollScheduler
+    public let publishers: [any Publisher]
+    /// Cycles per source it will run before stopping by itself (nil: until a signal).
+    public let cycles: Int?
+    let logger: Logger
+
+    /// Builds the agent the configuration describes, with the command line's changes. Fails, saying what is
+    /// wrong, before anything starts.
+    public static func build(config: AgentConfig, options: AgentOptions, logger: Logger) throws -> AgentRuntime {
+        var config = config
+        if let dataDir = options.dataDir {
+            config.dataDir = dataDir
+            config.publishing.dataDir = dataDir
+        }
+        if let interval = options.interval {
+            config.interval = interval
+            for index in config.sources.indices { config.sources[index].interval = interval }
+        }
+        if !options.publishers.isEmpty {
+            for url in options.publishers { try PublisherFactory.validate(url) }
+            for index in config.sinks.indices { config.sinks[index].publishers = options.publishers }
+        }
+
+        let identity = try AgentIdentity.load(dataDir: config.dataDir, host: config.host)
+        let sequence = try SequenceAllocator(dataDir: config.dataDir)
+        let factory = PublisherFactory(
+            settings: config.publishing, identity: identity, sequence: sequence, logger: logger)
+
+        // One publisher per distinct URL, shared by the sinks that name it, so a destination has one spool.
+        var publishersByURL: [String: any Publisher] = [:]
+        var orderedPublishers: [any Publisher] = []
+        var sinkRoutes: [String: SinkRouter.Route] = [:]
+        var needsPreviousSample = false
+        for sink in config.sinks {
+            var publishers: [any Publisher] = []
+            for url in sink.publishers {
+                if let existing = publishersByURL[url] {
+                    publishers.append(existing)
+                    continue
+                }
+                let publisher = try factory.make(url)
+                publishersByURL[url] = publisher
+                orderedPublishers.append(publisher)
+                publishers.append(publisher)
+            }
+            let stages = sink.transformers.map { spec -> TransformStage in
+                let transformer: any Transformer
+                switch spec.kind {
+                case .rateOfChange: transformer = RateOfChange(target: spec.target)
+                case .delta: transformer = Delta(target: spec.target, growthOnly: spec.growthOnly)
+                case .unitConversion: transformer = UnitConversion(target: spec.target)
+                }
+                return TransformStage(selector: spec.meters, transformer: transformer, keepInput: spec.keepInput)
+            }
+            needsPreviousSample = needsPreviousSample || Pipeline.needsPreviousSample(stages)
+            var sinkLogger = logger
+            sinkLogger[metadataKey: "sink"] = "\(sink.name)"
+            sinkRoutes[sink.name] = SinkRouter.Route(
+                name: sink.name, pipeline: Pipeline(stages: stages, logger: sinkLogger), publishers: publishers)
+        }
+
+        var routes: [String: [SinkRouter.Route]] = [:]
+        var sources: [PollSource] = []
+        for source in config.sources {
+            let names = source.sinks.isEmpty ? config.sinks.map(\.name) : source.sinks
+            routes[source.name] = names.compactMap { sinkRoutes[$0] }
+            sources.append(
+                PollSource(
+                    name: source.name, interval: config.interval(of: source), selector: source.meters,
+                    pollsters: AllPollsters.all(), timeout: source.timeout))
+        }
+        for source in sources where source.pollsters.isEmpty {
+            logger.warning("source selects no meter any pollster emits", metadata: ["source": "\(source.name)"])
+        }
+
+        var cycles = options.cycles
+        if options.once {
+            cycles = needsPreviousSample || sources.contains(where: \.needsPreviousRead) ? 2 : 1
+        }
+        let scheduler = PollScheduler(
+            sources: sources, sink: SinkRouter(routes: routes, logger: logger), host: config.host,
+            procRoot: config.procRoot, sysRoot: config.sysRoot, cycles: cycles, logger: logger)
+        return AgentRuntime(scheduler: scheduler, publishers: orderedPublishers, cycles: cycles, logger: logger)
+    }
+
+    /// Runs until the cycles are done or SIGINT/SIGTERM arrives; then the scheduler finishes its cycle and the
+    /// publishers flush, in that order.
+    public func run() async throws {
+        // ServiceGroup stops services in reverse order: the scheduler first, so its last samples reach the
+        // publishers before they flush.
+        var services = publishers.map {
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: $0, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.target)
+        }
+        services.append(
+            .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "scheduler"))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

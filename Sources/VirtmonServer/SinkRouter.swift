@@ -1,0 +1,34 @@
+import Logging
+import VirtmonAgent
+import VirtmonModel
+import VirtmonPipeline
+import VirtmonPublishers
+
+/// Hands each source's samples to its sinks: through the sink's pipeline, then to every publisher of the sink.
+/// A publisher that fails is logged; the others still get the samples.
+struct SinkRouter: SampleSink {
+    struct Route: Sendable {
+        var name: String
+        var pipeline: Pipeline
+        var publishers: [any Publisher]
+    }
+
+    let routes: [String: [Route]]
+    let logger: Logger
+
+    func accept(_ samples: [Sample], source: String) async {
+        for route in routes[source] ?? [] {
+            let output = await route.pipeline.process(samples)
+            guard !output.isEmpty else { continue }
+            for publisher in route.publishers {
+                do {
+                    try await publisher.publish(samples: output, events: [])
+                } catch {
+                    logger.error("publisher could not take samples",
+                                 metadata: ["publisher": "\(publisher.target)", "sink": "\(route.name)",
+                                            "samples": "\(output.count)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+}

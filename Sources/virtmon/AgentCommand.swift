@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import VirtmonServer
+
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "Poll this host and publish samples.")
+
+    @Option(name: .long, help: "YAML configuration file (every setting has a default).")
+    var config: String?
+
+    @Flag(name: .long, help: "Run one cycle (two, an interval apart, where rates need a previous value), publish, flush and exit.")
+    var once = false
+
+    @Option(name: .long, help: "Stop after this many cycles.")
+    var cycles: Int?
+
+    @Option(name: .long, help: "Publisher URL (repeatable): log://, file:///PATH, udp://HOST:PORT, http://HOST:PORT/PATH. Replaces the configured publishers.")
+    var publisher: [String] = []
+
+    @Option(name: .long, help: "Seconds between cycles (10, 2.5, 500ms, 1m). Replaces every source's interval.")
+    var interval: String?
+
+    @Option(name: .long, help: "Directory for the spool, agent id and sequence numbers.")
+    var dataDir: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    func validate() throws {
+        if let cycles, cycles < 1 { throw ValidationError("--cycles must be 1 or more") }
+        if once, cycles != nil { throw ValidationError("--once and --cycles exclude each other") }
+        if let interval, ConfigDuration.parse(interval) == nil {
+            throw ValidationError("--interval must be a duration such as 10, 2.5, 500ms or 1m; got '\(interval)'")
+        }
+    }
+
+    func run() async throws {
+        var agentConfig = AgentConfig.defaults()
+        if let config {
+            do {
+                agentConfig = try ConfigLoader.load(path: config)
+            } catch {
+                FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+        let logger = LoggingBootstrap.logger(label: "virtmon.agent", level: logLevel ?? agentConfig.logLevel)
+        let options = AgentOptions(
+            publishers: publisher, interval: interval.flatMap(ConfigDuration.parse), once: once, cycles: cycles,
+            dataDir: dataDir)
+        let runtime: AgentRuntime
+        do {
+            runtime = try AgentRuntime.build(config: agentConfig, options: options, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        try await runtime.run()
+    }
+}

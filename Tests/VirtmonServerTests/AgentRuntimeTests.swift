@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import Testing
+import VirtmonModel
+@testable import VirtmonServer
+
+@Suite(.serialized) struct AgentRuntimeTests {
+    func temporaryDirectory() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-agent-\(UUID())").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func onceRunsTwoCyclesOnThisHostAndWritesWireShapedSamples() async throws {
+        let directory = temporaryDirectory()
+        var config = AgentConfig.defaults()
+        config.host = "test-host"
+        let options = AgentOptions(publishers: ["file://\(directory)/s.jsonl"], interval: .milliseconds(500),
+                                   once: true, dataDir: directory + "/data")
+        let runtime = try AgentRuntime.build(config: config, options: options, logger: Logger(label: "test"))
+        #expect(runtime.cycles == 2, "host CPU shares and the default rates need a previous read")
+        try await runtime.run()
+        let lines = try String(contentsOfFile: directory + "/s.jsonl", encoding: .utf8).split(separator: "\n")
+        let samples = try lines.map { try JSONDecoder().decode(Sample.self, from: Data($0.utf8)) }
+        let names = Set(samples.map(\.name))
+        for expected in ["hardware.cpu.util", "hardware.memory.total", "hardware.cpu.load.1min",
+                         "hardware.network.incoming.bytes", "hardware.network.incoming.bytes.rate",
+                         "hardware.disk.size.total", "hardware.system_stats.uptime"] {
+            #expect(names.contains(expected), "missing \(expected)")
+        }
+        let util = try #require(samples.first { $0.name == "hardware.cpu.util" })
+        #expect(util.volume >= 0 && util.volume <= 100 && util.resourceID == "test-host")
+        let total = try #require(samples.first { $0.name == "hardware.memory.total" })
+        #expect(total.volume > 100_000, "more than 100 MB of memory")
+        #expect(samples.allSatisfy { $0.volume.isFinite && $0.source == "virtmon" })
+        for sample in samples where sample.name.hasSuffix(".rate") { #expect(sample.volume >= 0) }
+        #expect(FileManager.default.fileExists(atPath: directory + "/data/agent-id"))
+    }
+
+    @Test func badPublisherURLsFailTheBuildWithAReason() throws {
+        let options = AgentOptions(publishers: ["tcp://x"], dataDir: temporaryDirectory())
+        #expect(throws: (any Error).self) {
+            try AgentRuntime.build(config: AgentConfig.defaults(), options: options, logger: Logger(label: "test"))
+        }
+    }
+}
