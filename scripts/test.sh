@@ -43,5 +43,7 @@ trap stop_all EXIT
 # --- The suite ---------------------------------------------------------------------------------------------
 # The spool test keeps its HTTP destination away this long before it appears: the acceptance figure.
 export VIRTMON_OUTAGE_SECONDS="${VIRTMON_OUTAGE_SECONDS:-60}"
+log "swift build (the executable tests run)"
+swift build
 log "swift test"
 swift test "$@"

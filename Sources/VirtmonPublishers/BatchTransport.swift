@@ -9,7 +9,8 @@ public protocol BatchTransport: Sendable {
     var target: String { get }
     /// The largest body one send can carry, if there is a limit (a UDP datagram).
     var maxBodyBytes: Int? { get }
-    func send(body: Data, signature: String?) async throws(DeliveryError)
+    /// Sends one body, giving up after `timeout`.
+    func send(body: Data, signature: String?, timeout: Duration) async throws(DeliveryError)
     /// Releases connections.
     func shutdown() async
 }

@@ -9,18 +9,25 @@ public final class HTTPTransport: BatchTransport {
     public let target: String
     public let maxBodyBytes: Int? = nil
     private let url: String
-    private let timeout: Duration
-    /// The process-wide client: it needs no shutdown, so an agent that dies or a publisher that is dropped
-    /// leaves no connection pool behind that must be closed first.
-    private var client: HTTPClient { HTTPClient.shared }
 
-    public init(url: String, timeout: Duration) {
+    /// One client for the process, never shut down, so a publisher that is dropped leaves no pool that must be
+    /// closed first. A refused connection fails the attempt at once instead of being retried until the
+    /// deadline: the spool's own backoff decides when to try again, and a shutdown flush is not held up.
+    private static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(url: String) {
         self.url = url
         self.target = url
-        self.timeout = timeout
     }
 
-    public func send(body: Data, signature: String?) async throws(DeliveryError) {
+    public func send(body: Data, signature: String?, timeout: Duration) async throws(DeliveryError) {
+        let client = HTTPTransport.client
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

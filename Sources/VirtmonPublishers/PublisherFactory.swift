@@ -91,7 +91,7 @@ public struct PublisherFactory: Sendable {
         case .udp(let host, let port):
             return try spooling(UDPTransport(host: host, port: port), key: url)
         case .http(let target):
-            return try spooling(HTTPTransport(url: target, timeout: settings.httpTimeout), key: url)
+            return try spooling(HTTPTransport(url: target), key: url)
         }
     }
 
@@ -102,7 +102,7 @@ public struct PublisherFactory: Sendable {
         return SpoolingPublisher(
             transport: transport, spool: spool, identity: identity, sequence: sequence,
             signature: BatchSignature(secret: settings.secret), batchSize: settings.batchSize, retry: settings.retry,
-            flushTimeout: settings.flushTimeout, logger: logger)
+            attemptTimeout: settings.httpTimeout, flushTimeout: settings.flushTimeout, logger: logger)
     }
 
     /// A readable, file-system-safe directory name per destination (`http_127.0.0.1_8777_v1_batches`).

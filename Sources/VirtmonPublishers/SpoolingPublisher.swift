@@ -21,6 +21,7 @@ public actor SpoolingPublisher: Publisher {
     private let signature: BatchSignature
     private let batchSize: Int
     private let retry: RetryPolicy
+    private let attemptTimeout: Duration
     private let flushTimeout: Duration
     private let logger: Logger
     private let wakeups: AsyncStream<Void>
@@ -37,7 +38,8 @@ public actor SpoolingPublisher: Publisher {
 
     public init(
         transport: any BatchTransport, spool: Spool, identity: AgentIdentity, sequence: SequenceAllocator,
-        signature: BatchSignature, batchSize: Int, retry: RetryPolicy, flushTimeout: Duration, logger: Logger
+        signature: BatchSignature, batchSize: Int, retry: RetryPolicy, attemptTimeout: Duration,
+        flushTimeout: Duration, logger: Logger
     ) {
         self.target = transport.target
         self.transport = transport
@@ -47,6 +49,7 @@ public actor SpoolingPublisher: Publisher {
         self.signature = signature
         self.batchSize = max(1, batchSize)
         self.retry = retry
+        self.attemptTimeout = attemptTimeout
         self.flushTimeout = flushTimeout
         var logger = logger
         logger[metadataKey: "publisher"] = "\(transport.target)"
@@ -138,7 +141,7 @@ public actor SpoolingPublisher: Publisher {
                 guard await iterator.next() != nil else { return }
                 continue
             }
-            if await sendOldest() {
+            if await sendOldest(timeout: attemptTimeout) {
                 continue
             }
             try await Task.sleep(for: retry.delay(afterFailures: consecutiveFailures))
@@ -150,7 +153,7 @@ public actor SpoolingPublisher: Publisher {
     public func flush() async {
         let deadline = ContinuousClock.now.advanced(by: flushTimeout)
         while !spool.isEmpty, ContinuousClock.now < deadline {
-            guard await sendOldest() else { break }
+            guard await sendOldest(timeout: min(attemptTimeout, deadline - ContinuousClock.now)) else { break }
         }
         if !spool.isEmpty {
             logger.notice("batches left in the spool; they are sent on the next start",
@@ -161,7 +164,7 @@ public actor SpoolingPublisher: Publisher {
 
     /// One attempt at the oldest batch. True when it was accepted (or could not be read back and was
     /// discarded, which is logged).
-    private func sendOldest() async -> Bool {
+    private func sendOldest(timeout: Duration) async -> Bool {
         guard let entry = spool.oldest else { return true }
         var batch: Batch
         do {
@@ -182,7 +185,7 @@ public actor SpoolingPublisher: Publisher {
             return true
         }
         do {
-            try await transport.send(body: body, signature: signature.sign(body))
+            try await transport.send(body: body, signature: signature.sign(body), timeout: timeout)
         } catch {
             consecutiveFailures += 1
             delivered.failedAttempts += 1

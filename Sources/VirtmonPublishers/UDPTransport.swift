@@ -58,7 +58,7 @@ public actor UDPTransport: BatchTransport {
         socketFD = -1
     }
 
-    public func send(body: Data, signature: String?) async throws(DeliveryError) {
+    public func send(body: Data, signature: String?, timeout: Duration) async throws(DeliveryError) {
         let datagram = SignedFrame(signature: signature, body: body).encoded()
         let fd = try connectedSocket()
         // An error left from an earlier datagram is not about this one; clear it first.

@@ -82,7 +82,7 @@ final class UDPReceiver: Sendable {
     @Test func aClosedPortKeepsTheBatchSpooled() async throws {
         let port = try freePort()
         let transport = UDPTransport(host: "127.0.0.1", port: UInt16(port))
-        await #expect(throws: DeliveryError.self) { try await transport.send(body: Data("{}".utf8), signature: nil) }
+        await #expect(throws: DeliveryError.self) { try await transport.send(body: Data("{}".utf8), signature: nil, timeout: .seconds(1)) }
         await transport.shutdown()
     }
 }
