@@ -59,3 +59,18 @@ public struct PollContext: Sendable {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }
+
+extension PollContext {
+    /// Samples of one device of the host (an interface, a disk, a mount), as resource `<host>-<device>`:
+    /// Ceilometer names devices after their owner.
+    public func deviceSamples(
+        _ device: String, resourceType: String, metadata: [String: JSONValue] = [:],
+        _ values: [(MeterDefinition, Double)]
+    ) -> [Sample] {
+        var full = metadata
+        if full["name"] == nil { full["name"] = .string(device) }
+        full["resource_type"] = .string(resourceType)
+        let resource = "\(host)-\(device)"
+        return values.map { sample($0.0, volume: $0.1, resourceID: resource, metadata: full) }
+    }
+}

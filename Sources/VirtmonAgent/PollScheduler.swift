@@ -97,9 +97,36 @@ public actor PollScheduler: Service {
             for await samples in group { all.append(contentsOf: samples) }
             return all
         }
-        let selected = outcomes.filter { source.selector.matches($0.name) }
+        let selected = (outcomes + selfMetrics(source, context)).filter { source.selector.matches($0.name) }
         await sink.accept(selected, source: source.name)
     }
+
+    /// How long each pollster of the source took in its last run and whether it succeeded, as samples, so the
+    /// agent's own health reaches the collector like any other meter.
+    private func selfMetrics(_ source: PollSource, _ context: PollContext) -> [Sample] {
+        var samples: [Sample] = []
+        for pollster in source.pollsters {
+            guard let entry = stats["\(source.name)/\(pollster.name)"] else { continue }
+            let resource = "\(host)-\(pollster.name)"
+            let metadata: [String: JSONValue] = ["pollster": .string(pollster.name), "source": .string(source.name),
+                                                 "resource_type": "agent_pollster"]
+            samples.append(context.sample(PollScheduler.durationMeter, volume: entry.lastDuration.inMilliseconds,
+                                          resourceID: resource, metadata: metadata))
+            samples.append(context.sample(PollScheduler.successMeter, volume: entry.lastSucceeded ? 1 : 0,
+                                          resourceID: resource, metadata: metadata))
+        }
+        return samples
+    }
+
+    /// The agent's self-metric meters, for docs/meters.md.
+    public static let selfMeters = [durationMeter, successMeter]
+
+    static let durationMeter = MeterDefinition(
+        name: "virtmon.agent.poll.duration", type: .gauge, unit: "ms",
+        summary: "How long the pollster's last completed run took", origin: "agent scheduler")
+    static let successMeter = MeterDefinition(
+        name: "virtmon.agent.poll.success", type: .gauge, unit: "bool",
+        summary: "1 when the pollster's last run succeeded, 0 when it failed", origin: "agent scheduler")
 
     private enum Outcome: Sendable {
         case samples([Sample])
@@ -126,9 +153,10 @@ public actor PollScheduler: Service {
                     result = .failed("\(error)")
                 }
                 timer.cancel()
-                first.report(result)
+                // Stats first, so the cycle that gets this result also reports its duration.
                 await self.finished(key: key, source: source.name, pollster: pollster.name, started: started,
                                     outcome: result)
+                first.report(result)
             }
         }
         if case .samples(let samples) = outcome { return samples }

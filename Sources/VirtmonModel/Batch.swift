@@ -32,19 +32,13 @@ public struct Batch: Sendable, Hashable {
     }
 
     /// The JSON body, with sorted keys so that the bytes are reproducible.
-    public func encoded() throws -> Data {
-        try Batch.encoder.encode(self)
+    public func encoded() -> Data {
+        WireJSON.encode(self)
     }
 
     /// Decodes a body; the error says which field was wrong.
     public static func decode(_ data: Data) throws -> Batch {
         try JSONDecoder().decode(Batch.self, from: data)
-    }
-
-    private static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }
 
@@ -62,12 +56,7 @@ extension Batch: Codable {
         agent = try container.decode(String.self, forKey: .agent)
         host = try container.decode(String.self, forKey: .host)
         sequence = try container.decode(UInt64.self, forKey: .sequence)
-        let stamp = try container.decode(String.self, forKey: .sentAt)
-        guard let date = WireTimestamp.parse(stamp) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .sentAt, in: container, debugDescription: "not an ISO 8601 timestamp: \(stamp)")
-        }
-        sentAt = date
+        sentAt = try container.decodeWireTimestamp(forKey: .sentAt)
         samples = try container.decodeIfPresent([Sample].self, forKey: .samples) ?? []
         events = try container.decodeIfPresent([Event].self, forKey: .events) ?? []
     }

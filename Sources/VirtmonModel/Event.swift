@@ -37,12 +37,7 @@ extension Event: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
-        let stamp = try container.decode(String.self, forKey: .time)
-        guard let date = WireTimestamp.parse(stamp) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .time, in: container, debugDescription: "not an ISO 8601 timestamp: \(stamp)")
-        }
-        time = date
+        time = try container.decodeWireTimestamp(forKey: .time)
         type = try container.decode(String.self, forKey: .type)
         level = try container.decode(EventLevel.self, forKey: .level)
         host = try container.decode(String.self, forKey: .host)

@@ -86,12 +86,7 @@ extension Sample: Codable {
         userID = try container.decodeIfPresent(String.self, forKey: .userID)
         projectID = try container.decodeIfPresent(String.self, forKey: .projectID)
         resourceID = try container.decode(String.self, forKey: .resourceID)
-        let stamp = try container.decode(String.self, forKey: .timestamp)
-        guard let date = WireTimestamp.parse(stamp) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .timestamp, in: container, debugDescription: "not an ISO 8601 timestamp: \(stamp)")
-        }
-        timestamp = date
+        timestamp = try container.decodeWireTimestamp(forKey: .timestamp)
         resourceMetadata = try container.decodeIfPresent([String: JSONValue].self, forKey: .resourceMetadata) ?? [:]
         source = try container.decodeIfPresent(String.self, forKey: .source) ?? Sample.defaultSource
         messageID = try container.decodeIfPresent(String.self, forKey: .messageID) ?? UUID().uuidString.lowercased()

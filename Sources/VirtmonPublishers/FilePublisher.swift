@@ -18,16 +18,12 @@ public actor FilePublisher: Publisher {
     private let backups: Int
     private var fd: Int32 = -1
     private var size = 0
-    private let encoder: JSONEncoder
 
     public init(path: String, maxBytes: Int, backups: Int) throws(PublisherError) {
         self.path = path
         self.target = "file://" + path
         self.maxBytes = max(1, maxBytes)
         self.backups = max(0, backups)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        self.encoder = encoder
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try DurableFile.createDirectory(directory) }
         let (fd, size) = try FilePublisher.openForAppend(path)
@@ -46,27 +42,31 @@ public actor FilePublisher: Publisher {
     }
 
     public func publish(samples: [Sample], events: [Event]) async throws {
-        var lines: [Data] = []
-        lines.reserveCapacity(samples.count + events.count)
-        do {
-            for sample in samples { lines.append(try encoder.encode(sample) + Data("\n".utf8)) }
-            for event in events { lines.append(try encoder.encode(event) + Data("\n".utf8)) }
-        } catch {
-            throw PublisherError.io(target: target, reason: "cannot encode: \(error)")
-        }
-        var pending = Data()
-        for line in lines {
+        var pending: [UInt8] = []
+        pending.reserveCapacity((samples.count + events.count) * 360)
+        var line: [UInt8] = []
+        func add() throws(PublisherError) {
+            line.append(UInt8(ascii: "\n"))
             if size > 0, size + pending.count + line.count > maxBytes {
                 try writeAll(pending)
                 pending.removeAll(keepingCapacity: true)
                 try rotate()
             }
-            pending.append(line)
+            pending.append(contentsOf: line)
+            line.removeAll(keepingCapacity: true)
+        }
+        for sample in samples {
+            WireJSON.append(sample, to: &line)
+            try add()
+        }
+        for event in events {
+            WireJSON.append(event, to: &line)
+            try add()
         }
         try writeAll(pending)
     }
 
-    private func writeAll(_ data: Data) throws(PublisherError) {
+    private func writeAll(_ data: [UInt8]) throws(PublisherError) {
         guard !data.isEmpty else { return }
         var failure: Int32 = 0
         data.withUnsafeBytes { buffer in

@@ -77,12 +77,12 @@ public actor SpoolingPublisher: Publisher {
             // Events ride with the first batch of the call.
             let batch = Batch(agent: identity.id, host: identity.host, sequence: 0, sentAt: Date(), samples: chunk,
                               events: index == 0 ? events : [])
-            pending.append(contentsOf: try fitting(batch))
+            pending.append(contentsOf: fitting(batch))
             index += batchSize
         } while index < samples.count
         for var batch in pending {
             batch.sequence = try await sequence.allocate()
-            let data = try encode(batch)
+            let data = batch.encoded()
             let eviction = try spool.append(sequence: batch.sequence, sampleCount: batch.samples.count, data: data)
             if eviction.batches > 0 {
                 Counter(label: "virtmon_spool_dropped_batches_total", dimensions: [("publisher", target)])
@@ -103,9 +103,9 @@ public actor SpoolingPublisher: Publisher {
     }
 
     /// Splits a batch until each part fits the transport's size limit.
-    private func fitting(_ batch: Batch) throws -> [Batch] {
+    private func fitting(_ batch: Batch) -> [Batch] {
         guard let limit = transport.maxBodyBytes else { return [batch] }
-        let size = try encode(batch).count + 100
+        let size = batch.encoded().count + 100
         if size <= limit || batch.samples.count <= 1 { return [batch] }
         let half = batch.samples.count / 2
         var first = batch
@@ -113,15 +113,7 @@ public actor SpoolingPublisher: Publisher {
         var second = batch
         second.samples = Array(batch.samples[half...])
         second.events = []
-        return try fitting(first) + fitting(second)
-    }
-
-    private func encode(_ batch: Batch) throws -> Data {
-        do {
-            return try batch.encoded()
-        } catch {
-            throw PublisherError.io(target: target, reason: "cannot encode batch: \(error)")
-        }
+        return fitting(first) + fitting(second)
     }
 
     public func run() async throws {
@@ -176,14 +168,7 @@ public actor SpoolingPublisher: Publisher {
             return true
         }
         batch.sentAt = Date()
-        let body: Data
-        do {
-            body = try batch.encoded()
-        } catch {
-            logger.error("spooled batch cannot be encoded; discarded", metadata: ["error": "\(error)"])
-            spool.remove(entry)
-            return true
-        }
+        let body = batch.encoded()
         do {
             try await transport.send(body: body, signature: signature.sign(body), timeout: timeout)
         } catch {

@@ -1,3 +1,4 @@
+import VirtmonAgent
 import VirtmonModel
 import VirtmonPollsters
 
@@ -6,7 +7,7 @@ import VirtmonPollsters
 public enum MeterCatalogue {
     public static var meters: [MeterDefinition] {
         let read = AllPollsters.meters
-        return read + AgentConfig.derivedMeterNames(from: read)
+        return read + AgentConfig.derivedMeterNames(from: read) + PollScheduler.selfMeters
     }
 
     /// docs/meters.md.
@@ -20,7 +21,8 @@ public enum MeterCatalogue {
             default pipeline's rate_of_change.
 
             Host meters have the host name as resource id; per-device meters `HOST-DEVICE` (`node1-eth0`, \
-            `node1-vda`, `node1-/var`), with `name` or `mount_point` in the resource metadata.
+            `node1-vda`, `node1-/var`), with `name` or `mount_point` in the resource metadata. The agent's own \
+            health is metered per pollster as `HOST-POLLSTER` (`node1-host.cpu`).
 
             | Meter | Type | Unit | Source | Meaning |
             | --- | --- | --- | --- | --- |

@@ -57,7 +57,13 @@ func meter(_ name: String) -> MeterDefinition {
         #expect(elapsed < .milliseconds(900), "three cycles must not wait for the stuck pollster: \(elapsed)")
         let batches = await sink.batches
         #expect(batches.count == 3)
-        #expect(batches.allSatisfy { $0.samples.map(\.name) == ["good.a"] })
+        #expect(batches.allSatisfy { $0.samples.filter { !$0.name.hasPrefix("virtmon.") }.map(\.name) == ["good.a"] })
+        // Self-metrics: the failing pollster reports success 0, the good one 1 and its duration.
+        let last = try #require(batches.last).samples
+        let success = Dictionary(last.filter { $0.name == "virtmon.agent.poll.success" }.map { ($0.resourceID, $0.volume) },
+                                 uniquingKeysWith: { a, _ in a })
+        #expect(success["h-good"] == 1 && success["h-failing"] == 0)
+        #expect(last.contains { $0.name == "virtmon.agent.poll.duration" && $0.resourceID == "h-good" && $0.unit == "ms" })
         let stats = await scheduler.pollsterStats()
         #expect(stats["s/failing"]?.failures == 3)
         #expect(stats["s/failing"]?.lastError == "device vanished")
@@ -74,7 +80,7 @@ func meter(_ name: String) -> MeterDefinition {
         #expect(source.pollsters.map(\.name) == ["a"])
         let scheduler = PollScheduler(sources: [source], sink: sink, host: "h", cycles: 1, logger: logger)
         try await scheduler.run()
-        #expect(await sink.batches.first?.samples.map(\.name) == ["a.one"])
+        #expect(await sink.batches.first?.samples.map(\.name) == ["a.one"], "self-metrics obey the selector too")
         #expect(await scheduler.pollsterStats()["s/failing"] == nil)
     }
 
@@ -88,7 +94,7 @@ func meter(_ name: String) -> MeterDefinition {
         let elapsed = ContinuousClock.now - started
         #expect(elapsed >= .milliseconds(290))
         let batches = await sink.batches
-        let gap = batches[1].samples[0].monotonicTime! - batches[0].samples[0].monotonicTime!
+        let gap = try #require(batches[1].samples.first?.monotonicTime) - (try #require(batches[0].samples.first?.monotonicTime))
         #expect(gap >= 0.29 && gap < 1.0)
         #expect(await scheduler.cyclesCompleted()["s"] == 2)
     }

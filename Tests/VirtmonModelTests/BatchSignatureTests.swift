@@ -11,7 +11,7 @@ import VirtmonModel
 
     @Test func signsAndVerifies() throws {
         let signer = BatchSignature(secret: "s3cret")
-        let body = try batch().encoded()
+        let body = batch().encoded()
         let signature = try #require(signer.sign(body))
         #expect(signature.count == 64)
         #expect(signer.verify(body, signature: signature))
@@ -23,12 +23,12 @@ import VirtmonModel
 
     @Test func theSignatureCoversSequenceAndSendTime() throws {
         let signer = BatchSignature(secret: "s3cret")
-        let original = try batch(sequence: 7).encoded()
+        let original = batch(sequence: 7).encoded()
         let signature = signer.sign(original)
-        #expect(!signer.verify(try batch(sequence: 8).encoded(), signature: signature))
+        #expect(!signer.verify(batch(sequence: 8).encoded(), signature: signature))
         var later = batch(sequence: 7)
         later.sentAt = later.sentAt.addingTimeInterval(1)
-        #expect(!signer.verify(try later.encoded(), signature: signature))
+        #expect(!signer.verify(later.encoded(), signature: signature))
     }
 
     @Test func hmacMatchesAKnownVector() {
@@ -46,7 +46,7 @@ import VirtmonModel
     }
 
     @Test func batchRoundTrips() throws {
-        let decoded = try Batch.decode(try batch().encoded())
+        let decoded = try Batch.decode(batch().encoded())
         #expect(decoded.sequence == 7 && decoded.agent == "agent-1" && decoded.samples.count == 1)
         #expect(decoded.sentAt == Date(timeIntervalSince1970: 1_000_000))
     }

@@ -43,21 +43,16 @@ public struct BlockDevicePollster: Pollster {
         let devices = BlockDeviceCounters.parse(try await context.proc("diskstats"))
         let listing = try? FileManager.default.contentsOfDirectory(atPath: context.sysRoot + "/block")
         let wholeDisks = listing.map(Set.init)
-        var samples: [Sample] = []
-        for device in devices where BlockDevicePollster.isMetered(device.name, wholeDisks: wholeDisks) {
-            let resource = "\(context.host)-\(device.name)"
-            let metadata: [String: JSONValue] = ["name": .string(device.name), "resource_type": "host_disk"]
-            func add(_ meter: MeterDefinition, _ value: UInt64) {
-                samples.append(context.sample(meter, volume: Double(value), resourceID: resource, metadata: metadata))
-            }
-            add(BlockDevicePollster.readBytes, device.readBytes)
-            add(BlockDevicePollster.writeBytes, device.writtenBytes)
-            add(BlockDevicePollster.readRequests, device.readsCompleted)
-            add(BlockDevicePollster.writeRequests, device.writesCompleted)
-            add(BlockDevicePollster.readTime, device.readMilliseconds)
-            add(BlockDevicePollster.writeTime, device.writeMilliseconds)
-            add(BlockDevicePollster.ioTime, device.ioMilliseconds)
+        return devices.filter { BlockDevicePollster.isMetered($0.name, wholeDisks: wholeDisks) }.flatMap { device in
+            context.deviceSamples(device.name, resourceType: "host_disk", [
+                (BlockDevicePollster.readBytes, Double(device.readBytes)),
+                (BlockDevicePollster.writeBytes, Double(device.writtenBytes)),
+                (BlockDevicePollster.readRequests, Double(device.readsCompleted)),
+                (BlockDevicePollster.writeRequests, Double(device.writesCompleted)),
+                (BlockDevicePollster.readTime, Double(device.readMilliseconds)),
+                (BlockDevicePollster.writeTime, Double(device.writeMilliseconds)),
+                (BlockDevicePollster.ioTime, Double(device.ioMilliseconds)),
+            ])
         }
-        return samples
     }
 }

@@ -48,17 +48,15 @@ public struct FilesystemPollster: Pollster {
             // A mount that vanished or is not ours to read is skipped; the others still count. One that hangs
             // (a dead NFS server) holds this pollster's own thread until the scheduler's deadline moves on.
             guard let usage = try? stat(mount.mountPoint) else { continue }
-            let resource = "\(context.host)-\(mount.mountPoint)"
-            let metadata: [String: JSONValue] = [
-                "mount_point": .string(mount.mountPoint), "device": .string(mount.device),
-                "fs_type": .string(mount.fsType), "resource_type": "host_filesystem",
-            ]
-            samples.append(context.sample(FilesystemPollster.total, volume: Double(usage.totalBytes / 1024),
-                                          resourceID: resource, metadata: metadata))
-            samples.append(context.sample(FilesystemPollster.used, volume: Double(usage.usedBytes / 1024),
-                                          resourceID: resource, metadata: metadata))
-            samples.append(context.sample(FilesystemPollster.available, volume: Double(usage.availableBytes / 1024),
-                                          resourceID: resource, metadata: metadata))
+            samples += context.deviceSamples(
+                mount.mountPoint, resourceType: "host_filesystem",
+                metadata: ["mount_point": .string(mount.mountPoint), "device": .string(mount.device),
+                           "fs_type": .string(mount.fsType)],
+                [
+                    (FilesystemPollster.total, Double(usage.totalBytes / 1024)),
+                    (FilesystemPollster.used, Double(usage.usedBytes / 1024)),
+                    (FilesystemPollster.available, Double(usage.availableBytes / 1024)),
+                ])
         }
         return samples
     }

@@ -30,23 +30,17 @@ public struct NetworkPollster: Pollster {
 
     public func poll(_ context: PollContext) async throws -> [Sample] {
         let interfaces = InterfaceCounters.parse(try await context.proc("net/dev"))
-        var samples: [Sample] = []
-        samples.reserveCapacity(interfaces.count * 8)
-        for interface in interfaces {
-            let resource = "\(context.host)-\(interface.name)"
-            let metadata: [String: JSONValue] = ["name": .string(interface.name), "resource_type": "host_interface"]
-            func add(_ meter: MeterDefinition, _ value: UInt64) {
-                samples.append(context.sample(meter, volume: Double(value), resourceID: resource, metadata: metadata))
-            }
-            add(NetworkPollster.incomingBytes, interface.receiveBytes)
-            add(NetworkPollster.outgoingBytes, interface.transmitBytes)
-            add(NetworkPollster.incomingPackets, interface.receivePackets)
-            add(NetworkPollster.outgoingPackets, interface.transmitPackets)
-            add(NetworkPollster.incomingErrors, interface.receiveErrors)
-            add(NetworkPollster.outgoingErrors, interface.transmitErrors)
-            add(NetworkPollster.incomingDrops, interface.receiveDrops)
-            add(NetworkPollster.outgoingDrops, interface.transmitDrops)
+        return interfaces.flatMap { interface in
+            context.deviceSamples(interface.name, resourceType: "host_interface", [
+                (NetworkPollster.incomingBytes, Double(interface.receiveBytes)),
+                (NetworkPollster.outgoingBytes, Double(interface.transmitBytes)),
+                (NetworkPollster.incomingPackets, Double(interface.receivePackets)),
+                (NetworkPollster.outgoingPackets, Double(interface.transmitPackets)),
+                (NetworkPollster.incomingErrors, Double(interface.receiveErrors)),
+                (NetworkPollster.outgoingErrors, Double(interface.transmitErrors)),
+                (NetworkPollster.incomingDrops, Double(interface.receiveDrops)),
+                (NetworkPollster.outgoingDrops, Double(interface.transmitDrops)),
+            ])
         }
-        return samples
     }
 }
