@@ -9,8 +9,14 @@ public struct TransformTarget: Sendable, Hashable {
         case expression(ScaleExpression)
     }
 
-    public var name: String
-    public var unit: String
+    public var name: String {
+        didSet { nameTemplate = NameTemplate(name) }
+    }
+    public var unit: String {
+        didSet { unitTemplate = NameTemplate(unit) }
+    }
+    private var nameTemplate: NameTemplate
+    private var unitTemplate: NameTemplate
     public var type: SampleType
     public var scale: Scale?
     /// Values above this are clamped to it (cpu_util at 100).
@@ -19,9 +25,16 @@ public struct TransformTarget: Sendable, Hashable {
     public init(name: String, unit: String, type: SampleType = .gauge, scale: Scale? = nil, maximum: Double? = nil) {
         self.name = name
         self.unit = unit
+        self.nameTemplate = NameTemplate(name)
+        self.unitTemplate = NameTemplate(unit)
         self.type = type
         self.scale = scale
         self.maximum = maximum
+    }
+
+    /// The name and unit a sample of `meter` (in `unit`) gets from this target.
+    public func rendered(meter: String, unit inputUnit: String) -> (name: String, unit: String) {
+        (nameTemplate.render(name: meter, unit: inputUnit), unitTemplate.render(name: meter, unit: inputUnit))
     }
 
     /// The derived sample: `input` renamed, retyped, with `volume` scaled and bounded.
@@ -42,18 +55,11 @@ public struct TransformTarget: Sendable, Hashable {
             throw TransformError("\(input.name) for \(input.resourceID) gave a non-finite value")
         }
         var output = input
-        output.name = name.replacingOccurrences(of: "{name}", with: input.name)
-        output.unit = unit.replacingOccurrences(of: "{unit}", with: input.unit)
+        output.name = nameTemplate.render(name: input.name, unit: input.unit)
+        output.unit = unitTemplate.render(name: input.name, unit: input.unit)
         output.type = type
         output.volume = scaled
         output.messageID = Sample.newMessageID()
         return output
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

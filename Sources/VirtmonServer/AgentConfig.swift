@@ -94,11 +94,10 @@ public struct AgentConfig: Sendable {
         var derived: [MeterDefinition] = []
         for spec in defaultTransformers() {
             for meter in meters where spec.meters.matches(meter.name) {
+                let rendered = spec.target.rendered(meter: meter.name, unit: meter.unit)
                 derived.append(
                     MeterDefinition(
-                        name: spec.target.name.replacingOccurrences(of: "{name}", with: meter.name),
-                        type: spec.target.type,
-                        unit: spec.target.unit.replacingOccurrences(of: "{unit}", with: meter.unit),
+                        name: rendered.name, type: spec.target.type, unit: rendered.unit,
                         summary: "Per-second rate of \(meter.name)", origin: "pipeline: rate_of_change"))
             }
         }

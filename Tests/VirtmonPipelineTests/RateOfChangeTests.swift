@@ -195,3 +195,15 @@ func counter(_ volume: Double, at seconds: Double, name: String = "cpu", type: S
         #expect(outputs.allSatisfy { $0.volume > 0 })
     }
 }
+
+@Suite struct NameTemplateTests {
+    @Test func placeholdersAreFilledAndOtherBracesKept() {
+        #expect(NameTemplate("{name}.rate").render(name: "cpu", unit: "ns") == "cpu.rate")
+        #expect(NameTemplate("{unit}/s").render(name: "cpu", unit: "B") == "B/s")
+        #expect(NameTemplate("cpu_util").render(name: "cpu", unit: "ns") == "cpu_util")
+        #expect(NameTemplate("{name}{unit}").render(name: "a", unit: "b") == "ab")
+        #expect(NameTemplate("x{other}y{name}").render(name: "n", unit: "u") == "x{other}yn")
+        #expect(NameTemplate("{").render(name: "n", unit: "u") == "{")
+        #expect(NameTemplate("").render(name: "n", unit: "u") == "")
+    }
+}
