@@ -30,13 +30,13 @@ public struct PollContext: Sendable {
     }
 
     /// Reads `relative` (such as `stat` or `net/dev`) under the /proc root, once per cycle.
-    public func proc(_ relative: String) async throws(ProcFSError) -> String {
-        try await files.read(procRoot + "/" + relative)
+    public func proc(_ relative: String) throws(ProcFSError) -> String {
+        try files.read(procRoot + "/" + relative)
     }
 
     /// Reads `relative` under the /sys root, once per cycle.
-    public func sys(_ relative: String) async throws(ProcFSError) -> String {
-        try await files.read(sysRoot + "/" + relative)
+    public func sys(_ relative: String) throws(ProcFSError) -> String {
+        try files.read(sysRoot + "/" + relative)
     }
 
     /// A sample stamped with this cycle's time and source.

@@ -77,27 +77,64 @@ public actor PollScheduler: Service {
         }
     }
 
-    /// One cycle of one source: run its pollsters against one snapshot and hand the samples on.
+    /// One cycle of one source: run its pollsters against one snapshot, each on a thread of its own, wait for
+    /// them all or the source's timeout, and hand the samples on.
     public func runCycle(_ source: PollSource) async {
         let context = PollContext(host: host, procRoot: procRoot, sysRoot: sysRoot)
-        let outcomes = await withTaskGroup(of: [Sample].self) { group in
-            for pollster in source.pollsters {
-                let key = "\(source.name)/\(pollster.name)"
-                if running.contains(key) {
-                    stats[key, default: PollsterStats()].overruns += 1
-                    logger.warning(
-                        "pollster still running from an earlier cycle; skipped",
-                        metadata: ["source": "\(source.name)", "pollster": "\(pollster.name)"])
-                    continue
-                }
-                running.insert(key)
-                group.addTask { await self.runPollster(pollster, key: key, source: source, context: context) }
+        var launched: [(key: String, pollster: any Pollster)] = []
+        for pollster in source.pollsters {
+            let key = "\(source.name)/\(pollster.name)"
+            if running.contains(key) {
+                stats[key, default: PollsterStats()].overruns += 1
+                logger.warning(
+                    "pollster still running from an earlier cycle; skipped",
+                    metadata: ["source": "\(source.name)", "pollster": "\(pollster.name)"])
+                continue
             }
-            var all: [Sample] = []
-            for await samples in group { all.append(contentsOf: samples) }
-            return all
+            running.insert(key)
+            launched.append((key, pollster))
         }
-        let selected = (outcomes + selfMetrics(source, context)).filter { source.selector.matches($0.name) }
+        let timeout = source.timeout
+        let reports: [String: CycleResults.Report] = await withCheckedContinuation { continuation in
+            let results = CycleResults(expected: launched.count, continuation: continuation)
+            for (key, pollster) in launched {
+                Task(executorPreference: DedicatedThreadExecutor.shared) {
+                    let started = ContinuousClock.now
+                    let outcome: PollOutcome
+                    do {
+                        outcome = .samples(try await pollster.poll(context))
+                    } catch {
+                        outcome = .failed("\(error)")
+                    }
+                    let report = CycleResults.Report(outcome: outcome, duration: ContinuousClock.now - started)
+                    if !results.report(key, report) {
+                        // Late: the cycle went on without it; only its stats are left to record.
+                        await self.finished(key: key, source: source.name, pollster: pollster.name, report: report)
+                    }
+                }
+            }
+            if !launched.isEmpty {
+                Task(executorPreference: DedicatedThreadExecutor.shared) {
+                    try? await Task.sleep(for: timeout)
+                    results.close()
+                }
+            }
+        }
+        var samples: [Sample] = []
+        for (key, pollster) in launched {
+            guard let report = reports[key] else {
+                stats[key, default: PollsterStats()].overruns += 1
+                Counter(label: "virtmon_pollster_overruns_total",
+                        dimensions: [("source", source.name), ("pollster", pollster.name)]).increment()
+                logger.warning(
+                    "pollster missed its deadline; cycle goes on without it",
+                    metadata: ["source": "\(source.name)", "pollster": "\(pollster.name)", "timeout": "\(timeout)"])
+                continue
+            }
+            finished(key: key, source: source.name, pollster: pollster.name, report: report)
+            if case .samples(let produced) = report.outcome { samples += produced }
+        }
+        let selected = (samples + selfMetrics(source, context)).filter { source.selector.matches($0.name) }
         await sink.accept(selected, source: source.name)
     }
 
@@ -106,14 +143,12 @@ public actor PollScheduler: Service {
     private func selfMetrics(_ source: PollSource, _ context: PollContext) -> [Sample] {
         var samples: [Sample] = []
         for pollster in source.pollsters {
-            guard let entry = stats["\(source.name)/\(pollster.name)"] else { continue }
-            let resource = "\(host)-\(pollster.name)"
-            let metadata: [String: JSONValue] = ["pollster": .string(pollster.name), "source": .string(source.name),
-                                                 "resource_type": "agent_pollster"]
-            samples.append(context.sample(PollScheduler.durationMeter, volume: entry.lastDuration.inMilliseconds,
-                                          resourceID: resource, metadata: metadata))
-            samples.append(context.sample(PollScheduler.successMeter, volume: entry.lastSucceeded ? 1 : 0,
-                                          resourceID: resource, metadata: metadata))
+            guard let entry = stats["\(source.name)/\(pollster.name)"], entry.runs > 0 else { continue }
+            samples += context.deviceSamples(
+                pollster.name, resourceType: "agent_pollster",
+                metadata: ["pollster": .string(pollster.name), "source": .string(source.name)],
+                [(PollScheduler.durationMeter, entry.lastDuration.inMilliseconds),
+                 (PollScheduler.successMeter, entry.lastSucceeded ? 1 : 0)])
         }
         return samples
     }
@@ -128,53 +163,10 @@ public actor PollScheduler: Service {
         name: "virtmon.agent.poll.success", type: .gauge, unit: "bool",
         summary: "1 when the pollster's last run succeeded, 0 when it failed", origin: "agent scheduler")
 
-    private enum Outcome: Sendable {
-        case samples([Sample])
-        case failed(String)
-        case overran
-    }
-
-    private func runPollster(
-        _ pollster: any Pollster, key: String, source: PollSource, context: PollContext
-    ) async -> [Sample] {
-        let started = ContinuousClock.now
-        let timeout = source.timeout
-        let outcome: Outcome = await withCheckedContinuation { continuation in
-            let first = FirstOutcome(continuation)
-            let timer = Task {
-                try await Task.sleep(for: timeout)
-                first.report(.overran)
-            }
-            Task(executorPreference: DedicatedThreadExecutor.shared) {
-                let result: Outcome
-                do {
-                    result = .samples(try await pollster.poll(context))
-                } catch {
-                    result = .failed("\(error)")
-                }
-                timer.cancel()
-                // Stats first, so the cycle that gets this result also reports its duration.
-                await self.finished(key: key, source: source.name, pollster: pollster.name, started: started,
-                                    outcome: result)
-                first.report(result)
-            }
-        }
-        if case .samples(let samples) = outcome { return samples }
-        if case .overran = outcome {
-            stats[key, default: PollsterStats()].overruns += 1
-            Counter(label: "virtmon_pollster_overruns_total",
-                    dimensions: [("source", source.name), ("pollster", pollster.name)]).increment()
-            logger.warning(
-                "pollster missed its deadline; cycle goes on without it",
-                metadata: ["source": "\(source.name)", "pollster": "\(pollster.name)", "timeout": "\(timeout)"])
-        }
-        return []
-    }
-
-    private func finished(key: String, source: String, pollster: String, started: ContinuousClock.Instant,
-                          outcome: Outcome) {
+    private func finished(key: String, source: String, pollster: String, report: CycleResults.Report) {
         running.remove(key)
-        let duration = ContinuousClock.now - started
+        let duration = report.duration
+        let outcome = report.outcome
         var entry = stats[key, default: PollsterStats()]
         entry.runs += 1
         entry.lastDuration = duration
@@ -205,8 +197,6 @@ public actor PollScheduler: Service {
                     ])
             }
             entry.lastError = message
-        case .overran:
-            break
         }
         stats[key] = entry
     }

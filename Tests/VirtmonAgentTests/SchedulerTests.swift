@@ -115,9 +115,9 @@ func meter(_ name: String) -> MeterDefinition {
 @Suite struct FileSnapshotTests {
     @Test func missingFileSaysWhich() async {
         let snapshot = FileSnapshot()
-        await #expect(throws: ProcFSError.self) { try await snapshot.read("/nonexistent/virtmon/stat") }
+        await #expect(throws: ProcFSError.self) { try snapshot.read("/nonexistent/virtmon/stat") }
         do {
-            _ = try await snapshot.read("/nonexistent/virtmon/stat")
+            _ = try snapshot.read("/nonexistent/virtmon/stat")
         } catch {
             #expect("\(error)".contains("/nonexistent/virtmon/stat"))
             #expect("\(error)".contains("No such file"))
@@ -125,7 +125,7 @@ func meter(_ name: String) -> MeterDefinition {
     }
 
     @Test func procFilesAreReadWhole() async throws {
-        let text = try await FileSnapshot().read("/proc/self/status")
+        let text = try FileSnapshot().read("/proc/self/status")
         #expect(text.contains("VmRSS") || text.contains("Name:"))
     }
 }

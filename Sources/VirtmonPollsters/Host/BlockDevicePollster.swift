@@ -40,7 +40,7 @@ public struct BlockDevicePollster: Pollster {
     }
 
     public func poll(_ context: PollContext) async throws -> [Sample] {
-        let devices = BlockDeviceCounters.parse(try await context.proc("diskstats"))
+        let devices = BlockDeviceCounters.parse(try context.proc("diskstats"))
         let listing = try? FileManager.default.contentsOfDirectory(atPath: context.sysRoot + "/block")
         let wholeDisks = listing.map(Set.init)
         return devices.filter { BlockDevicePollster.isMetered($0.name, wholeDisks: wholeDisks) }.flatMap { device in

@@ -36,7 +36,7 @@ public actor CPUPollster: Pollster {
 
     public func poll(_ context: PollContext) async throws -> [Sample] {
         let path = context.procRoot + "/stat"
-        guard let current = CPUTimes.parse(try await context.proc("stat")) else {
+        guard let current = CPUTimes.parse(try context.proc("stat")) else {
             throw ProcFSError.malformed(path: path, reason: "no 'cpu' line with at least four counters")
         }
         defer { previous = current }

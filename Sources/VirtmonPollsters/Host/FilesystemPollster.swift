@@ -41,8 +41,8 @@ public struct FilesystemPollster: Pollster {
     }
 
     public func poll(_ context: PollContext) async throws -> [Sample] {
-        let mounts = MountEntry.parse(try await context.proc("mounts"))
-        let pseudo = MountEntry.pseudoFilesystems(try await context.proc("filesystems"))
+        let mounts = MountEntry.parse(try context.proc("mounts"))
+        let pseudo = MountEntry.pseudoFilesystems(try context.proc("filesystems"))
         var samples: [Sample] = []
         for mount in FilesystemPollster.realMounts(mounts, pseudo: pseudo) {
             // A mount that vanished or is not ours to read is skipped; the others still count. One that hangs

@@ -30,7 +30,7 @@ public struct LoadAveragePollster: Pollster {
     }
 
     public func poll(_ context: PollContext) async throws -> [Sample] {
-        guard let (one, five, fifteen) = LoadAveragePollster.parse(try await context.proc("loadavg")) else {
+        guard let (one, five, fifteen) = LoadAveragePollster.parse(try context.proc("loadavg")) else {
             throw ProcFSError.malformed(path: context.procRoot + "/loadavg", reason: "expected three averages")
         }
         return [

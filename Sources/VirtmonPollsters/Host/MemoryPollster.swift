@@ -52,7 +52,7 @@ public struct MemoryPollster: Pollster {
     }
 
     public func poll(_ context: PollContext) async throws -> [Sample] {
-        let values = MemoryPollster.parse(try await context.proc("meminfo"))
+        let values = MemoryPollster.parse(try context.proc("meminfo"))
         guard let total = values["MemTotal"], let free = values["MemFree"] else {
             throw ProcFSError.malformed(path: context.procRoot + "/meminfo", reason: "no MemTotal or MemFree line")
         }

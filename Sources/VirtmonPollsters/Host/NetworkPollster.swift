@@ -29,7 +29,7 @@ public struct NetworkPollster: Pollster {
     }
 
     public func poll(_ context: PollContext) async throws -> [Sample] {
-        let interfaces = InterfaceCounters.parse(try await context.proc("net/dev"))
+        let interfaces = InterfaceCounters.parse(try context.proc("net/dev"))
         return interfaces.flatMap { interface in
             context.deviceSamples(interface.name, resourceType: "host_interface", [
                 (NetworkPollster.incomingBytes, Double(interface.receiveBytes)),

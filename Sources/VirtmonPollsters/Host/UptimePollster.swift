@@ -21,7 +21,7 @@ public struct UptimePollster: Pollster {
     }
 
     public func poll(_ context: PollContext) async throws -> [Sample] {
-        guard let seconds = UptimePollster.parse(try await context.proc("uptime")) else {
+        guard let seconds = UptimePollster.parse(try context.proc("uptime")) else {
             throw ProcFSError.malformed(path: context.procRoot + "/uptime", reason: "expected seconds since boot")
         }
         return [context.sample(UptimePollster.uptime, volume: seconds)]

@@ -1,0 +1,57 @@
+import Synchronization
+
+/// Gathers what a cycle's pollsters report until all have, or the cycle's deadline passes, whichever is
+/// first; then resumes the waiting cycle once with what it has. A report after that is refused, so the
+/// pollster knows it was late.
+///
+/// One deadline per cycle rather than a timer per pollster keeps a cycle to a handful of thread wake-ups.
+final class CycleResults: Sendable {
+    struct Report: Sendable {
+        var outcome: PollOutcome
+        var duration: Duration
+    }
+
+    private struct State {
+        var continuation: CheckedContinuation<[String: Report], Never>?
+        var reports: [String: Report] = [:]
+        var expected: Int
+    }
+
+    private let state: Mutex<State>
+
+    init(expected: Int, continuation: CheckedContinuation<[String: Report], Never>) {
+        state = Mutex(State(continuation: continuation, expected: expected))
+        if expected == 0 { close() }
+    }
+
+    /// Records a pollster's result; false when the cycle has already moved on without it.
+    func report(_ key: String, _ report: Report) -> Bool {
+        let (accepted, finished) = state.withLock { state -> (Bool, (CheckedContinuation<[String: Report], Never>, [String: Report])?) in
+            guard let continuation = state.continuation else { return (false, nil) }
+            state.reports[key] = report
+            guard state.reports.count == state.expected else { return (true, nil) }
+            state.continuation = nil
+            return (true, (continuation, state.reports))
+        }
+        if let (continuation, reports) = finished { continuation.resume(returning: reports) }
+        return accepted
+    }
+
+    /// The deadline: resume with what has been reported so far.
+    func close() {
+        let finished = state.withLock { state -> (CheckedContinuation<[String: Report], Never>, [String: Report])? in
+            guard let continuation = state.continuation else { return nil }
+            state.continuation = nil
+            return (continuation, state.reports)
+        }
+        if let (continuation, reports) = finished { continuation.resume(returning: reports) }
+    }
+}
+
+/// How one pollster run ended.
+enum PollOutcome: Sendable {
+    case samples([Sample])
+    case failed(String)
+}
+
+import VirtmonModel
