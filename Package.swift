@@ -68,11 +68,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A stand-in hypervisor process for the monitor tests: guest RAM mapping, growing heap, vCPU thread.
+        .executableTarget(name: "vmm-stand-in", path: "Tests/Helpers/VMMStandIn"),
         .testTarget(name: "VirtmonModelTests", dependencies: ["VirtmonModel"]),
-        .testTarget(name: "VirtmonAgentTests", dependencies: ["VirtmonAgent"]),
+        .testTarget(
+            name: "VirtmonAgentTests",
+            dependencies: ["VirtmonAgent", .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]
+        ),
         .testTarget(
             name: "VirtmonPollstersTests",
-            dependencies: ["VirtmonPollsters", "VirtmonAgent"],
+            dependencies: ["VirtmonPollsters", "VirtmonAgent", "vmm-stand-in"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "VirtmonPipelineTests", dependencies: ["VirtmonPipeline"]),

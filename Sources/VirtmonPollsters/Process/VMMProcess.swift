@@ -1,0 +1,111 @@
+import Foundation
+import VirtmonAgent
+
+/// A hypervisor process on this host and what is known of its guest.
+public struct VMMProcess: Sendable, Hashable {
+    /// How it was found.
+    public enum Origin: String, Sendable, Hashable {
+        /// From libvirt's `/run/libvirt/qemu/NAME.pid`: its domain should run while that file names it.
+        case libvirt
+        /// By its program name.
+        case name
+        /// Given by the user (`--pid`, `monitors.vmm.pids`).
+        case explicit
+    }
+
+    public var pid: Int32
+    public var program: String
+    public var domain: String?
+    public var uuid: String?
+    /// Guest memory from the domain or the command line, when known.
+    public var guestMemoryKiB: UInt64?
+    public var origin: Origin
+
+    /// The resource id its samples and events carry: the domain UUID when known, else `HOST-vmm-PID`.
+    public func resourceID(host: String) -> String { uuid ?? "\(host)-vmm-\(pid)" }
+
+    /// Reads and splits its resident memory.
+    public func memory(procRoot: String, defaultLimitKiB: UInt64) throws(ProcFSError) -> (MemoryOverhead, limitKiB: UInt64) {
+        let text = try FileSnapshot.readFile("\(procRoot)/\(pid)/smaps")
+        let mappings = MemoryMapping.parse(smaps: text)
+        guard !mappings.isEmpty else {
+            throw ProcFSError.malformed(path: "\(procRoot)/\(pid)/smaps", reason: "no mappings (process gone?)")
+        }
+        let limit = guestMemoryKiB ?? defaultLimitKiB
+        return (MemoryOverhead(mappings: mappings, limitKiB: limit), limit)
+    }
+
+    /// Reads its CPU time, split into vCPU threads and the rest.
+    public func cpuTimes(procRoot: String) throws(ProcFSError) -> ProcessCPUTimes {
+        let statPath = "\(procRoot)/\(pid)/stat"
+        guard let total = ProcessCPUTimes.ticks(stat: try FileSnapshot.readFile(statPath)) else {
+            throw ProcFSError.malformed(path: statPath, reason: "no utime and stime fields")
+        }
+        var vcpu: UInt64 = 0
+        var threads = 0
+        let taskDirectory = "\(procRoot)/\(pid)/task"
+        for tid in (try? FileManager.default.contentsOfDirectory(atPath: taskDirectory)) ?? [] {
+            // A thread that ends between the listing and the read is simply not counted.
+            guard let comm = try? FileSnapshot.readFile("\(taskDirectory)/\(tid)/comm"),
+                ProcessCPUTimes.isVCPUThread(comm),
+                let stat = try? FileSnapshot.readFile("\(taskDirectory)/\(tid)/stat"),
+                let ticks = ProcessCPUTimes.ticks(stat: stat)
+            else { continue }
+            vcpu += ticks
+            threads += 1
+        }
+        return ProcessCPUTimes(totalTicks: total, vcpuTicks: vcpu, vcpuThreads: threads)
+    }
+
+    /// Whether the process still exists (and is not a zombie).
+    public func isAlive(procRoot: String) -> Bool {
+        guard let stat = try? FileSnapshot.readFile("\(procRoot)/\(pid)/stat"),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        return state != "Z" && state != "X"
+    }
+}
+
+/// Finds hypervisor processes: libvirt's pid files first, then every process whose program is a known VMM,
+/// then the PIDs a user names (which are taken whatever their program).
+public enum VMMDiscovery {
+    public static func find(procRoot: String = "/proc", libvirtRunDir: String = "/run/libvirt",
+                            explicitPIDs: [Int32] = [], scanByName: Bool = true) -> [VMMProcess] {
+        var found: [Int32: VMMProcess] = [:]
+        func describe(_ pid: Int32, origin: VMMProcess.Origin, domain: String?) -> VMMProcess? {
+            guard let cmdline = try? FileSnapshot.readFile("\(procRoot)/\(pid)/cmdline"), !cmdline.isEmpty else {
+                return nil
+            }
+            let command = VMMCommandLine(cmdline: cmdline)
+            return VMMProcess(
+                pid: pid, program: command.program, domain: domain ?? command.guestName, uuid: command.uuid,
+                guestMemoryKiB: command.guestMemoryKiB, origin: origin)
+        }
+        let pidDirectory = libvirtRunDir + "/qemu"
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: pidDirectory)) ?? [] where file.hasSuffix(".pid") {
+            guard let text = try? FileSnapshot.readFile(pidDirectory + "/" + file),
+                let pid = Int32(text.trimmingSpaces().trimmingCharacters(in: "\n"))
+            else { continue }
+            if let process = describe(pid, origin: .libvirt, domain: String(file.dropLast(4))) {
+                found[pid] = process
+            }
+        }
+        if scanByName {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: procRoot)) ?? [] {
+                guard let pid = Int32(entry), found[pid] == nil,
+                    let process = describe(pid, origin: .name, domain: nil),
+                    VMMCommandLine(arguments: [process.program]).isHypervisor
+                else { continue }
+                found[pid] = process
+            }
+        }
+        for pid in explicitPIDs {
+            if var process = found[pid] ?? describe(pid, origin: .explicit, domain: nil) {
+                process.origin = .explicit
+                found[pid] = process
+            }
+        }
+        return found.values.sorted { $0.pid < $1.pid }
+    }
+}
