@@ -45,6 +45,7 @@ public struct AgentConfig: Sendable {
     public var sources: [Source]
     public var sinks: [Sink]
     public var publishing: PublisherSettings
+    public var monitors = MonitorConfig()
 
     /// The configuration used when no file is given.
     public static func defaults() -> AgentConfig {

@@ -10,6 +10,8 @@ import VirtmonPublishers
 public struct AgentRuntime: Sendable {
     public let scheduler: PollScheduler
     public let publishers: [any Publisher]
+    /// The hypervisor and host checks, when `monitors.enabled`.
+    public let monitors: MonitorSupervisor?
     /// Cycles per source it will run before stopping by itself (nil: until a signal).
     public let cycles: Int?
     let logger: Logger
@@ -69,7 +71,7 @@ public struct AgentRuntime: Sendable {
                 name: sink.name, pipeline: Pipeline(stages: stages, logger: sinkLogger), publishers: publishers)
         }
 
-        var routes: [String: [SinkRouter.Route]] = [:]
+        var routes: [String: [SinkRouter.Route]] = [MonitorSupervisor.sourceName: Array(sinkRoutes.values)]
         var sources: [PollSource] = []
         for source in config.sources {
             let names = source.sinks.isEmpty ? config.sinks.map(\.name) : source.sinks
@@ -87,20 +89,70 @@ public struct AgentRuntime: Sendable {
         if options.once {
             cycles = needsPreviousSample || sources.contains(where: \.needsPreviousRead) ? 2 : 1
         }
+        let router = SinkRouter(routes: routes, publishers: orderedPublishers, logger: logger)
         let scheduler = PollScheduler(
-            sources: sources, sink: SinkRouter(routes: routes, logger: logger), host: config.host,
-            procRoot: config.procRoot, sysRoot: config.sysRoot, cycles: cycles, logger: logger)
-        return AgentRuntime(scheduler: scheduler, publishers: orderedPublishers, cycles: cycles, logger: logger)
+            sources: sources, sink: router, host: config.host, procRoot: config.procRoot, sysRoot: config.sysRoot,
+            cycles: cycles, logger: logger)
+        let monitors = config.monitors.enabled
+            ? makeMonitors(config: config, router: router, logger: logger) : nil
+        return AgentRuntime(scheduler: scheduler, publishers: orderedPublishers, monitors: monitors, cycles: cycles,
+                            logger: logger)
+    }
+
+    /// The supervisor with every enabled check, and each event type's handlers.
+    static func makeMonitors(config: AgentConfig, router: SinkRouter, logger: Logger) -> MonitorSupervisor {
+        let settings = config.monitors
+        let watch = VMMWatchList(pids: settings.pids, scanByName: settings.scanByName)
+        var monitors: [any Monitor] = []
+        if settings.memoryUsage.enabled {
+            monitors.append(VMMMemoryMonitor(
+                cycle: settings.memoryUsage.cycle, level: settings.memoryUsage.level, watch: watch,
+                guestMemoryLimitKiB: settings.guestMemoryLimitKiB, maxOverheadKiB: settings.maxOverheadKiB))
+        }
+        if settings.cpuUsage.enabled {
+            monitors.append(VMMCPUMonitor(cycle: settings.cpuUsage.cycle, level: settings.cpuUsage.level,
+                                          watch: watch, maxPercent: settings.maxCPUPercent))
+        }
+        if settings.liveness.enabled {
+            monitors.append(VMMLivenessMonitor(cycle: settings.liveness.cycle, level: settings.liveness.level,
+                                               watch: watch))
+        }
+        if settings.hostMemory.enabled {
+            monitors.append(HostMemoryMonitor(cycle: settings.hostMemory.cycle, level: settings.hostMemory.level,
+                                              minimumAvailableShare: settings.minimumAvailableShare))
+        }
+        var available: [String: any EventHandler] = [
+            "log": LogEventHandler(logger: logger), "publish": PublishEventHandler(sink: router),
+        ]
+        if let url = settings.webhookURL {
+            available["webhook"] = WebhookEventHandler(
+                transport: HTTPTransport(url: url), signature: BatchSignature(secret: config.publishing.secret),
+                attempts: settings.webhookAttempts, retry: config.publishing.retry,
+                timeout: config.publishing.httpTimeout, logger: logger)
+        }
+        var handlers: [String: [any EventHandler]] = [:]
+        for monitor in monitors {
+            handlers[monitor.type] = settings.handlerNames(for: monitor.type).compactMap { available[$0] }
+        }
+        let host = config.host
+        let procRoot = config.procRoot
+        return MonitorSupervisor(
+            monitors: monitors, handlers: handlers, queue: EventQueue(capacity: settings.queueSize), sampleSink: router,
+            context: { MonitorContext(host: host, procRoot: procRoot) }, logger: logger)
     }
 
     /// Runs until the cycles are done or SIGINT/SIGTERM arrives; then the scheduler finishes its cycle and the
     /// publishers flush, in that order.
     public func run() async throws {
-        // ServiceGroup stops services in reverse order: the scheduler first, so its last samples reach the
-        // publishers before they flush.
+        // ServiceGroup stops services in reverse order: the scheduler first, then the monitors, so their last
+        // samples and events reach the publishers before they flush.
         var services = publishers.map {
             ServiceGroupConfiguration.ServiceConfiguration(
                 service: $0, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.target)
+        }
+        if let monitors {
+            services.append(.init(service: monitors, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  serviceName: "monitors"))
         }
         services.append(
             .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "scheduler"))

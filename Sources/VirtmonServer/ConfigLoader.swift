@@ -1,6 +1,7 @@
 import Foundation
 import VirtmonModel
 import VirtmonPipeline
+import VirtmonPollsters
 import VirtmonPublishers
 import Yams
 
@@ -58,7 +59,9 @@ public enum ConfigLoader {
         // An empty file (or one holding only comments or `~`) means all defaults.
         guard let root, root.null == nil else { return config }
         let reader = ConfigReader(file: file)
-        for (key, value) in try reader.mapping(root, "the file", known: ["agent", "sources", "sinks", "publishing"]) {
+        for (key, value) in try reader.mapping(
+            root, "the file", known: ["agent", "sources", "sinks", "publishing", "monitors"])
+        {
             switch key {
             case "agent":
                 for (key, value) in try reader.mapping(
@@ -84,6 +87,8 @@ public enum ConfigLoader {
                 config.sources = try sources(reader, value)
             case "sinks":
                 config.sinks = try sinks(reader, value)
+            case "monitors":
+                config.monitors = try monitors(reader, value)
             default:
                 try publishing(reader, value, into: &config.publishing)
             }
@@ -265,6 +270,92 @@ public enum ConfigLoader {
             }
         }
         settings.retry = RetryPolicy(initial: settings.retry.initial, maximum: settings.retry.maximum)
+    }
+
+    private static func monitors(_ reader: ConfigReader, _ node: Node) throws(ConfigError) -> MonitorConfig {
+        var config = MonitorConfig()
+        let known = ["enabled", "queue_size", "handlers", "default_handlers", "webhook", "webhook_attempts", "pids",
+                     "scan_by_name", "guest_memory_limit", "memory_usage", "cpu_usage", "liveness", "host_memory"]
+        let handlerNames = ["log", "publish", "webhook"]
+        func handlerList(_ value: Node, _ name: String) throws(ConfigError) -> [String] {
+            let list = try reader.stringList(value, name)
+            for handler in list where !handlerNames.contains(handler) {
+                throw reader.error(value, "\(name): unknown handler '\(handler)'; known: \(handlerNames.joined(separator: ", "))")
+            }
+            return list
+        }
+        func kib(_ value: Node, _ name: String) throws(ConfigError) -> UInt64 {
+            let text = try reader.string(value, name)
+            guard let kib = MonitorConfig.parseKiB(text), kib > 0 else {
+                throw reader.error(value, "\(name) must be a size such as 64MiB, 1GiB or a number of KiB; got '\(text)'")
+            }
+            return kib
+        }
+        func check(_ value: Node, _ name: String, into check: inout MonitorConfig.Check,
+                   extra: [String], _ readExtra: (String, Node) throws(ConfigError) -> Void) throws(ConfigError) {
+            for (key, value) in try reader.mapping(value, "monitors.\(name)", known: ["enabled", "cycle", "level"] + extra) {
+                switch key {
+                case "enabled": check.enabled = try reader.bool(value, "monitors.\(name).enabled")
+                case "cycle": check.cycle = try reader.duration(value, "monitors.\(name).cycle", minimum: .milliseconds(100))
+                case "level":
+                    let text = try reader.string(value, "monitors.\(name).level")
+                    guard let level = EventLevel(rawValue: text) else {
+                        throw reader.error(value, "monitors.\(name).level must be info, error or fatal; got '\(text)'")
+                    }
+                    check.level = level
+                default: try readExtra(key, value)
+                }
+            }
+        }
+        for (key, value) in try reader.mapping(node, "monitors", known: known) {
+            switch key {
+            case "enabled": config.enabled = try reader.bool(value, "monitors.enabled")
+            case "queue_size": config.queueSize = try reader.integer(value, "monitors.queue_size", range: 1...1_000_000)
+            case "handlers":
+                for (type, list) in try reader.mapping(value, "monitors.handlers", known: AllMonitors.types.map(\.type)) {
+                    config.handlers[type] = try handlerList(list, "monitors.handlers.\(type)")
+                }
+            case "default_handlers": config.defaultHandlers = try handlerList(value, "monitors.default_handlers")
+            case "webhook":
+                let url = try reader.nonEmptyString(value, "monitors.webhook")
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw reader.error(value, "monitors.webhook must be an http:// or https:// URL; got '\(url)'")
+                }
+                config.webhookURL = url
+            case "webhook_attempts":
+                config.webhookAttempts = try reader.integer(value, "monitors.webhook_attempts", range: 1...100)
+            case "pids":
+                guard let list = value.sequence else { throw reader.error(value, "monitors.pids must be a list of PIDs") }
+                for item in list {
+                    config.pids.append(Int32(try reader.integer(item, "each of monitors.pids", range: 1...Int(Int32.max))))
+                }
+            case "scan_by_name": config.scanByName = try reader.bool(value, "monitors.scan_by_name")
+            case "guest_memory_limit": config.guestMemoryLimitKiB = try kib(value, "monitors.guest_memory_limit")
+            case "memory_usage":
+                try check(value, key, into: &config.memoryUsage, extra: ["max_overhead"]) { _, value throws(ConfigError) in
+                    config.maxOverheadKiB = try kib(value, "monitors.memory_usage.max_overhead")
+                }
+            case "cpu_usage":
+                try check(value, key, into: &config.cpuUsage, extra: ["max_percent"]) { _, value throws(ConfigError) in
+                    config.maxCPUPercent = try reader.number(value, "monitors.cpu_usage.max_percent")
+                }
+            case "liveness":
+                try check(value, key, into: &config.liveness, extra: []) { _, _ throws(ConfigError) in }
+            default:
+                try check(value, key, into: &config.hostMemory, extra: ["min_available_share"]) { _, value throws(ConfigError) in
+                    let share = try reader.number(value, "monitors.host_memory.min_available_share")
+                    guard share > 0, share < 1 else {
+                        throw reader.error(value, "monitors.host_memory.min_available_share must be between 0 and 1")
+                    }
+                    config.minimumAvailableShare = share
+                }
+            }
+        }
+        let usesWebhook = config.defaultHandlers.contains("webhook") || config.handlers.values.contains { $0.contains("webhook") }
+        if usesWebhook, config.webhookURL == nil {
+            throw reader.error(node, "a monitor handler list names 'webhook' but monitors.webhook (its URL) is not set")
+        }
+        return config
     }
 
     /// Checks that need the whole file: sources name sinks that exist.

@@ -6,7 +6,7 @@ import VirtmonPublishers
 
 /// Hands each source's samples to its sinks: through the sink's pipeline, then to every publisher of the sink.
 /// A publisher that fails is logged; the others still get the samples.
-struct SinkRouter: SampleSink {
+struct SinkRouter: SampleSink, EventSink {
     struct Route: Sendable {
         var name: String
         var pipeline: Pipeline
@@ -14,7 +14,20 @@ struct SinkRouter: SampleSink {
     }
 
     let routes: [String: [Route]]
+    /// Every distinct publisher, for events: they skip the pipelines and go to each destination once.
+    let publishers: [any Publisher]
     let logger: Logger
+
+    func accept(events: [Event]) async {
+        for publisher in publishers {
+            do {
+                try await publisher.publish(samples: [], events: events)
+            } catch {
+                logger.error("publisher could not take events",
+                             metadata: ["publisher": "\(publisher.target)", "events": "\(events.count)", "error": "\(error)"])
+            }
+        }
+    }
 
     func accept(_ samples: [Sample], source: String) async {
         for route in routes[source] ?? [] {

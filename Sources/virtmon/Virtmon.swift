@@ -1,9 +1,30 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Virtmon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "virtmon",
         abstract: "Metering and monitoring for virtualization hosts.",
-        subcommands: [AgentCommand.self, ConfigCommand.self, MetersCommand.self])
+        subcommands: [AgentCommand.self, CheckCommand.self, ConfigCommand.self, MetersCommand.self])
+
+    /// Parses and runs like ArgumentParser's own main, except that bad usage exits 2 (as the agent does for
+    /// a bad configuration) rather than 64, so scripts can tell "over the limit" (1) from "called wrongly".
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
