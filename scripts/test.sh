@@ -14,6 +14,8 @@ packages=()
 command -v prometheus-node-exporter >/dev/null 2>&1 || packages+=(prometheus-node-exporter)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v free >/dev/null 2>&1 || packages+=(procps)
+# A real QEMU for the hypervisor-process checks (firmware-only guests; no libvirt needed for those tests).
+command -v qemu-system-x86_64 >/dev/null 2>&1 || packages+=(qemu-system-x86)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: need root to install ${packages[*]} (apt-get); run as root or install them first" >&2
@@ -26,7 +28,9 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
 fi
-command -v prometheus-node-exporter >/dev/null || { echo "prometheus-node-exporter did not install" >&2; exit 1; }
+for tool in prometheus-node-exporter qemu-system-x86_64 pmap; do
+  command -v "$tool" >/dev/null || { echo "scripts/test.sh: $tool did not install" >&2; exit 1; }
+done
 
 # --- Throwaway servers: each started under $run with its PID recorded, all stopped on exit ---------------
 run=$(mktemp -d /tmp/virtmon-test.XXXXXX)
@@ -43,7 +47,7 @@ trap stop_all EXIT
 # --- The suite ---------------------------------------------------------------------------------------------
 # The spool test keeps its HTTP destination away this long before it appears: the acceptance figure.
 export VIRTMON_OUTAGE_SECONDS="${VIRTMON_OUTAGE_SECONDS:-60}"
-log "swift build (the executable tests run)"
+log "swift build (the executables tests run: virtmon, vmm-stand-in)"
 swift build
 log "swift test"
 swift test "$@"

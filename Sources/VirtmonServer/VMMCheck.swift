@@ -95,16 +95,21 @@ public enum VMMCheck {
             }
             lines.append([
                 "\(row.pid)", row.name, row.domain ?? "-", size(row.rssKiB), size(row.guestRAMKiB), size(row.overheadKiB),
-                row.cpuOutsideVCPUPercent.map { String(format: "%.1f %%", $0) } ?? "-",
+                row.cpuOutsideVCPUPercent.map { String(format: "%.1f %%", $0) } ?? "n/a",
                 verdict.isEmpty ? "ok" : "EXCEEDED: " + verdict.joined(separator: ", "),
             ])
         }
         let widths = header.indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
-        return lines.map { line in
+        var text = lines.map { line in
             line.enumerated().map { column, cell in
                 column == line.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
+        if rows.contains(where: { $0.cpuOutsideVCPUPercent == nil }) {
+            text += "n/a: no thread named as a vCPU (CPU n/KVM); QEMU names them with -name …,debug-threads=on, "
+                + "as libvirt starts it\n"
+        }
+        return text
     }
 
     /// The rows as a JSON array.

@@ -120,7 +120,13 @@ actor SampleRecorder: SampleSink {
             queue: queue, sampleSink: samples, context: { MonitorContext(host: "h") }, logger: logger)
         try await testGracefulShutdown { shutdown in
             let running = Task { try await supervisor.run() }
-            try await Task.sleep(for: .milliseconds(200))
+            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+            while ContinuousClock.now < deadline {
+                let handled = await handler.events.count
+                let sampled = await samples.samples.count
+                if handled >= 3, sampled >= 6 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(await supervisor.item("noisy")?.state == .running)
             shutdown.triggerGracefulShutdown()
             try await running.value

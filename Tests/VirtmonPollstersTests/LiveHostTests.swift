@@ -149,7 +149,8 @@ final class NodeExporterProcess: Sendable {
     }
 
     func stop() {
-        process.terminate()
+        // SIGKILL: children of this process start with SIGTERM blocked (see QEMUProcessTests).
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 

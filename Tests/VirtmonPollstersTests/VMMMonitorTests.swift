@@ -174,7 +174,12 @@ struct VMMMonitorTests {
         #expect(ProcessCPUTimes.ticks(stat: "1 (a) b) R 0 0 0 0 0 0 0 0 0 0 7 8 0 0") == 15)
         #expect(ProcessCPUTimes.ticks(stat: "garbage") == nil)
         #expect(ProcessCPUTimes.isVCPUThread("CPU 0/KVM\n") && ProcessCPUTimes.isVCPUThread("CPU 12/TCG"))
+        #expect(ProcessCPUTimes.isVCPUThread("fc_vcpu 3") && ProcessCPUTimes.isVCPUThread("vcpu11"))
         #expect(!ProcessCPUTimes.isVCPUThread("IO mon_iothread") && !ProcessCPUTimes.isVCPUThread("CPU x/KVM"))
+        #expect(!ProcessCPUTimes.isVCPUThread("vcpu") && !ProcessCPUTimes.isVCPUThread("qemu-system-x86"))
+        let unnamed = ProcessCPUTimes(totalTicks: 100, vcpuTicks: 0, vcpuThreads: 0)
+        #expect(ProcessCPUTimes.outsidePercent(from: unnamed, to: unnamed, seconds: 1, ticksPerSecond: 100) == nil,
+                "without named vCPU threads guest time cannot be told apart")
     }
 
     @Test func commandLinesGiveGuestMemoryNameAndUUID() {

@@ -44,3 +44,23 @@ import VirtmonModel
         }
     }
 }
+
+@Suite(.serialized) struct AgentMonitorTests {
+    @Test func monitorEventsTravelThroughThePublishersAsEventRecords() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-events-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = AgentConfig.defaults()
+        config.host = "event-host"
+        // Any host has less than 99.99 % of its memory available: the host_memory check must fire.
+        config.monitors.minimumAvailableShare = 0.9999
+        let options = AgentOptions(publishers: ["file://\(directory)/out.jsonl"], interval: .milliseconds(300),
+                                   once: true, dataDir: directory + "/data")
+        let runtime = try AgentRuntime.build(config: config, options: options, logger: Logger(label: "test"))
+        #expect(await runtime.monitors?.types == ["memory_usage", "cpu_usage", "liveness", "host_memory"])
+        try await runtime.run()
+        let lines = try String(contentsOfFile: directory + "/out.jsonl", encoding: .utf8).split(separator: "\n")
+        let events = lines.compactMap { try? JSONDecoder().decode(Event.self, from: Data($0.utf8)) }
+        let event = try #require(events.first { $0.type == "host_memory" })
+        #expect(event.level == .error && event.host == "event-host" && event.message.contains("below 99.99 %"))
+    }
+}

@@ -143,3 +143,50 @@ import VirtmonPipeline
         #expect(onDisk == MeterCatalogue.markdown(), "regenerate with: swift run virtmon meters --markdown > docs/meters.md")
     }
 }
+
+@Suite struct MonitorConfigTests {
+    @Test func monitorsSectionIsRead() throws {
+        let config = try ConfigLoader.parse("""
+            monitors:
+              queue_size: 50
+              webhook: http://127.0.0.1:9000/hook
+              handlers:
+                liveness: [log, webhook]
+              pids: [4242, 4343]
+              guest_memory_limit: 1GiB
+              memory_usage: {cycle: 2s, max_overhead: 64MiB, level: fatal}
+              cpu_usage: {enabled: false, max_percent: 80}
+              host_memory: {min_available_share: 0.25}
+            """, file: "m.yaml").monitors
+        #expect(config.queueSize == 50 && config.pids == [4242, 4343])
+        #expect(config.guestMemoryLimitKiB == 1024 * 1024 && config.maxOverheadKiB == 64 * 1024)
+        #expect(config.memoryUsage.cycle == .seconds(2) && config.memoryUsage.level == .fatal)
+        #expect(!config.cpuUsage.enabled && config.maxCPUPercent == 80 && config.minimumAvailableShare == 0.25)
+        #expect(config.handlerNames(for: "liveness") == ["log", "webhook"])
+        #expect(config.handlerNames(for: "memory_usage") == ["log", "publish", "webhook"])
+        #expect(MonitorConfig.parseKiB("4096") == 4096 && MonitorConfig.parseKiB("64MiB") == 65536)
+        #expect(MonitorConfig.parseKiB("lots") == nil)
+    }
+
+    @Test func badMonitorSettingsSayWhere() throws {
+        let cases: [(String, Int, String)] = [
+            ("monitors:\n  handlers:\n    liveness: [pager]\n", 3, "unknown handler 'pager'"),
+            ("monitors:\n  handlers:\n    disk_full: [log]\n", 3, "unknown key 'disk_full'"),
+            ("monitors:\n  default_handlers: [webhook]\n", 2, "monitors.webhook (its URL) is not set"),
+            ("monitors:\n  webhook: ftp://x\n", 2, "must be an http:// or https:// URL"),
+            ("monitors:\n  memory_usage: {max_overhead: huge}\n", 2, "max_overhead must be a size"),
+            ("monitors:\n  liveness: {level: panic}\n", 2, "level must be info, error or fatal"),
+            ("monitors:\n  host_memory: {min_available_share: 2}\n", 2, "between 0 and 1"),
+            ("monitors:\n  pids: [0]\n", 2, "between 1 and"),
+        ]
+        for (yaml, line, fragment) in cases {
+            do {
+                _ = try ConfigLoader.parse(yaml, file: "m.yaml")
+                Issue.record("accepted: \(yaml)")
+            } catch {
+                #expect(error.line == line, "\(yaml) → \(error)")
+                #expect(error.message.contains(fragment), "\(yaml) → \(error)")
+            }
+        }
+    }
+}

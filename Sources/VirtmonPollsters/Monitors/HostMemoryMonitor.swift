@@ -31,7 +31,7 @@ public struct HostMemoryMonitor: Monitor {
         return MonitorOutcome(events: [Event(
             time: context.time, type: type, level: level, host: context.host, resource: context.host,
             message: "host memory available is \(available) KiB, \(String(format: "%.1f", share * 100)) % of "
-                + "\(total) KiB, below \(String(format: "%.1f", minimumAvailableShare * 100)) %",
+                + "\(total) KiB, below \(String(format: "%.2f", minimumAvailableShare * 100)) %",
             details: ["available_kib": .number(Double(available)), "total_kib": .number(Double(total)),
                       "minimum_share": .number(minimumAvailableShare)])])
     }

@@ -2,7 +2,7 @@
 public struct ProcessCPUTimes: Sendable, Hashable {
     /// All threads together (utime + stime of /proc/PID/stat).
     public var totalTicks: UInt64
-    /// Threads named `CPU n/KVM` or `CPU n/TCG`: the guest's vCPUs.
+    /// Threads named as vCPUs (see `isVCPUThread`).
     public var vcpuTicks: UInt64
     public var vcpuThreads: Int
 
@@ -18,20 +18,31 @@ public struct ProcessCPUTimes: Sendable, Hashable {
         return user + system
     }
 
-    /// Whether a thread name is QEMU's (or StratoVirt's) name for a vCPU thread.
+    /// Whether a thread name is a hypervisor's name for a vCPU thread: QEMU's and StratoVirt's `CPU 0/KVM`
+    /// or `CPU 0/TCG` (QEMU names threads only with `-name …,debug-threads=on`, which libvirt always sets),
+    /// Firecracker's `fc_vcpu 0`, Cloud Hypervisor's `vcpu0`.
     public static func isVCPUThread(_ comm: String) -> Bool {
         let name = comm.trimmingCharacters(in: "\n")
-        guard name.hasPrefix("CPU "), let slash = name.firstIndex(of: "/") else { return false }
-        let index = name[name.index(name.startIndex, offsetBy: 4)..<slash]
-        let accelerator = name[name.index(after: slash)...]
-        return !index.isEmpty && index.allSatisfy(\.isNumber) && (accelerator == "KVM" || accelerator == "TCG")
+        func number(_ text: Substring) -> Bool { !text.isEmpty && text.allSatisfy(\.isNumber) }
+        if name.hasPrefix("CPU "), let slash = name.firstIndex(of: "/") {
+            let accelerator = name[name.index(after: slash)...]
+            return number(name[name.index(name.startIndex, offsetBy: 4)..<slash])
+                && (accelerator == "KVM" || accelerator == "TCG")
+        }
+        if name.hasPrefix("fc_vcpu ") { return number(name.dropFirst(8)) }
+        if name.hasPrefix("vcpu") { return number(name.dropFirst(4)) }
+        return false
     }
 
-    /// Percent of one CPU spent outside vCPU threads between two reads `seconds` apart.
+    /// Percent of one CPU spent outside vCPU threads between two reads `seconds` apart; nil when no thread is
+    /// named as a vCPU (guest time could not be told apart) or the reads do not make an interval.
     public static func outsidePercent(from earlier: ProcessCPUTimes, to later: ProcessCPUTimes, seconds: Double,
                                       ticksPerSecond: Double) -> Double? {
-        guard seconds > 0, later.outsideVCPUTicks >= earlier.outsideVCPUTicks else { return nil }
-        return Double(later.outsideVCPUTicks - earlier.outsideVCPUTicks) / ticksPerSecond / seconds * 100
+        guard later.vcpuThreads > 0, seconds > 0 else { return nil }
+        // The total and the threads are read one after the other, so "outside" can step back a tick between
+        // two snapshots; that is no time spent, not an error.
+        let ticks = later.outsideVCPUTicks >= earlier.outsideVCPUTicks ? later.outsideVCPUTicks - earlier.outsideVCPUTicks : 0
+        return Double(ticks) / ticksPerSecond / seconds * 100
     }
 }
 

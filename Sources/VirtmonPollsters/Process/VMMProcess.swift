@@ -35,12 +35,9 @@ public struct VMMProcess: Sendable, Hashable {
         return (MemoryOverhead(mappings: mappings, limitKiB: limit), limit)
     }
 
-    /// Reads its CPU time, split into vCPU threads and the rest.
+    /// Reads its CPU time, split into vCPU threads and the rest. The vCPU threads are read before the
+    /// process total, so the total always includes them and the rest never comes out negative.
     public func cpuTimes(procRoot: String) throws(ProcFSError) -> ProcessCPUTimes {
-        let statPath = "\(procRoot)/\(pid)/stat"
-        guard let total = ProcessCPUTimes.ticks(stat: try FileSnapshot.readFile(statPath)) else {
-            throw ProcFSError.malformed(path: statPath, reason: "no utime and stime fields")
-        }
         var vcpu: UInt64 = 0
         var threads = 0
         let taskDirectory = "\(procRoot)/\(pid)/task"
@@ -54,7 +51,11 @@ public struct VMMProcess: Sendable, Hashable {
             vcpu += ticks
             threads += 1
         }
-        return ProcessCPUTimes(totalTicks: total, vcpuTicks: vcpu, vcpuThreads: threads)
+        let statPath = "\(procRoot)/\(pid)/stat"
+        guard let total = ProcessCPUTimes.ticks(stat: try FileSnapshot.readFile(statPath)) else {
+            throw ProcFSError.malformed(path: statPath, reason: "no utime and stime fields")
+        }
+        return ProcessCPUTimes(totalTicks: max(total, vcpu), vcpuTicks: vcpu, vcpuThreads: threads)
     }
 
     /// Whether the process still exists (and is not a zombie).
