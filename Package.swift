@@ -81,20 +81,28 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "VirtmonPipelineTests", dependencies: ["VirtmonPipeline"]),
-        .testTarget(
-            name: "VirtmonPublishersTests",
+        // A real HTTP endpoint on loopback that records what it is sent, for the publisher and webhook tests.
+        .target(
+            name: "VirtmonTestSupport",
             dependencies: [
-                "VirtmonPublishers",
+                "VirtmonModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/VirtmonTestSupport"
+        ),
+        .testTarget(
+            name: "VirtmonPublishersTests",
+            dependencies: [
+                "VirtmonPublishers", "VirtmonTestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
             name: "VirtmonServerTests",
             dependencies: [
-                "VirtmonServer",
+                "VirtmonServer", "VirtmonTestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),

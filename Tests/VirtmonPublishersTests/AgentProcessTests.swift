@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VirtmonTestSupport
 import VirtmonModel
 
 /// The built `virtmon agent` as a user runs it: killed with SIGKILL during an outage, restarted, and only then

@@ -1,6 +1,7 @@
 import Foundation
 import ServiceLifecycleTestKit
 import Testing
+import VirtmonTestSupport
 import VirtmonModel
 @testable import VirtmonPublishers
 

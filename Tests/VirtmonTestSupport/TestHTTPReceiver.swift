@@ -6,19 +6,19 @@ import Synchronization
 import VirtmonModel
 
 /// A real HTTP server on loopback that records every POST body and answers with a status chosen by the test.
-final class TestHTTPReceiver: Sendable {
-    struct Request: Sendable {
-        var path: String
-        var signature: String?
-        var body: Data
+public final class TestHTTPReceiver: Sendable {
+    public struct Request: Sendable {
+        public var path: String
+        public var signature: String?
+        public var body: Data
     }
 
     private let state = Mutex<(requests: [Request], status: Int)>(([], 200))
     private let channel: any Channel
-    let port: Int
+    public let port: Int
 
     /// Binds `port` (0 picks a free one).
-    init(port: Int = 0) async throws {
+    public init(port: Int = 0) async throws {
         let box = HandlerState(self_: nil)
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -33,10 +33,10 @@ final class TestHTTPReceiver: Sendable {
         box.receiver.withLock { $0 = self }
     }
 
-    var requests: [Request] { state.withLock { $0.requests } }
+    public var requests: [Request] { state.withLock { $0.requests } }
 
     /// The status later requests are answered with.
-    func answer(_ status: Int) { state.withLock { $0.status = status } }
+    public func answer(_ status: Int) { state.withLock { $0.status = status } }
 
     fileprivate func record(_ request: Request) -> Int {
         state.withLock { state in
@@ -45,12 +45,12 @@ final class TestHTTPReceiver: Sendable {
         }
     }
 
-    func stop() async throws {
+    public func stop() async throws {
         try await channel.close()
     }
 
     /// Every batch received, decoded.
-    func batches() throws -> [Batch] { try requests.map { try Batch.decode($0.body) } }
+    public func batches() throws -> [Batch] { try requests.map { try Batch.decode($0.body) } }
 }
 
 /// Lets the handler reach the receiver that is created after the bootstrap.
