@@ -38,15 +38,14 @@ public actor VMMCPUMonitor: Monitor {
                     from: last.times, to: times, seconds: context.monotonicTime - last.at, ticksPerSecond: ticksPerSecond)
             else { continue }
             let resource = process.resourceID(host: context.host)
-            var metadata: [String: JSONValue] = ["pid": .number(Double(process.pid)), "program": .string(process.program),
-                                                 "vcpu_threads": .number(Double(times.vcpuThreads))]
-            if let domain = process.domain { metadata["domain"] = .string(domain) }
+            var metadata = process.metadata
+            metadata["vcpu_threads"] = .number(Double(times.vcpuThreads))
             outcome.samples.append(poll.sample(VMMCPUMonitor.overheadMeter, volume: percent, resourceID: resource,
                                                metadata: metadata))
             if percent > maxPercent {
                 outcome.events.append(Event(
                     time: context.time, type: type, level: level, host: context.host, resource: resource,
-                    message: "pid \(process.pid) (\(process.program)) used \(String(format: "%.1f", percent)) % of a CPU "
+                    message: "\(process.label) used \(String(format: "%.1f", percent)) % of a CPU "
                         + "outside its \(times.vcpuThreads) vCPU threads, above \(maxPercent) %",
                     details: ["pid": .number(Double(process.pid)), "percent": .number(percent),
                               "limit_percent": .number(maxPercent)]))

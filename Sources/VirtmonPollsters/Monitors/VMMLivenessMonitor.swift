@@ -27,7 +27,7 @@ public actor VMMLivenessMonitor: Monitor {
         let alive = Dictionary(uniqueKeysWithValues: current.filter { $0.isAlive(procRoot: context.procRoot) }.map { ($0.pid, $0) })
         for (pid, process) in watched.sorted(by: { $0.key < $1.key }) where alive[pid] == nil {
             let resource = process.resourceID(host: context.host)
-            let label = "pid \(pid) (\(process.program)" + (process.domain.map { ", domain \($0)" } ?? "") + ")"
+            let label = process.label
             let stoppedByLibvirt = process.origin == .libvirt && !pidFileStillNames(pid, process, context)
             outcome.events.append(Event(
                 time: context.time, type: type, level: stoppedByLibvirt ? .info : level, host: context.host,

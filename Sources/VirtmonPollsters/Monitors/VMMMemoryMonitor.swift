@@ -36,20 +36,16 @@ public struct VMMMemoryMonitor: Monitor {
                                                              defaultLimitKiB: guestMemoryLimitKiB)
             else { continue }
             let resource = process.resourceID(host: context.host)
-            var metadata: [String: JSONValue] = [
-                "pid": .number(Double(process.pid)), "program": .string(process.program),
-                "guest_memory_limit_kib": .number(Double(limit)), "rss_kib": .number(Double(memory.rssKiB)),
-            ]
-            if let domain = process.domain { metadata["domain"] = .string(domain) }
+            var metadata = process.metadata
+            metadata["guest_memory_limit_kib"] = .number(Double(limit))
+            metadata["rss_kib"] = .number(Double(memory.rssKiB))
             outcome.samples.append(poll.sample(VMMMemoryMonitor.overheadMeter, volume: Double(memory.overheadKiB),
                                                resourceID: resource, metadata: metadata))
             if memory.overheadKiB >= maxOverheadKiB {
                 outcome.events.append(Event(
                     time: context.time, type: type, level: level, host: context.host, resource: resource,
-                    message: "memory usage of pid \(process.pid) (\(process.program)"
-                        + (process.domain.map { ", domain \($0)" } ?? "")
-                        + ") is \(memory.overheadKiB) KiB outside guest RAM, at or above the limit of "
-                        + "\(maxOverheadKiB) KiB",
+                    message: "memory usage of \(process.label) is \(memory.overheadKiB) KiB outside guest RAM, at or "
+                        + "above the limit of \(maxOverheadKiB) KiB",
                     details: ["pid": .number(Double(process.pid)), "overhead_kib": .number(Double(memory.overheadKiB)),
                               "limit_kib": .number(Double(maxOverheadKiB)), "rss_kib": .number(Double(memory.rssKiB))]))
             }

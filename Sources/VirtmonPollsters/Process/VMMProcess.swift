@@ -1,5 +1,6 @@
 import Foundation
 import VirtmonAgent
+import VirtmonModel
 
 /// A hypervisor process on this host and what is known of its guest.
 public struct VMMProcess: Sendable, Hashable {
@@ -23,6 +24,17 @@ public struct VMMProcess: Sendable, Hashable {
 
     /// The resource id its samples and events carry: the domain UUID when known, else `HOST-vmm-PID`.
     public func resourceID(host: String) -> String { uuid ?? "\(host)-vmm-\(pid)" }
+
+    /// `pid 4242 (qemu-system-x86_64, domain web)`, for event messages.
+    public var label: String { "pid \(pid) (\(program)" + (domain.map { ", domain \($0)" } ?? "") + ")" }
+
+    /// The resource metadata its samples carry.
+    public var metadata: [String: JSONValue] {
+        var metadata: [String: JSONValue] = ["pid": .number(Double(pid)), "program": .string(program),
+                                             "resource_type": "vmm_process"]
+        if let domain { metadata["domain"] = .string(domain) }
+        return metadata
+    }
 
     /// Reads and splits its resident memory.
     public func memory(procRoot: String, defaultLimitKiB: UInt64) throws(ProcFSError) -> (MemoryOverhead, limitKiB: UInt64) {
