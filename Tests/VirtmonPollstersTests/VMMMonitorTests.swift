@@ -117,12 +117,14 @@ struct VMMMonitorTests {
         #expect(t2.outsideVCPUTicks - t1.outsideVCPUTicks >= 35, "400 ms on the main thread")
         #expect(t2.vcpuTicks - t1.vcpuTicks <= 5)
 
-        let monitor = VMMCPUMonitor(watch: VMMWatchList(pids: [standIn.pid], scanByName: false), maxPercent: 30)
+        // 600 ms of CPU outside the vCPU thread: a percentage of however long that took in wall time, which a
+        // loaded machine stretches, so the bound is loose.
+        let monitor = VMMCPUMonitor(watch: VMMWatchList(pids: [standIn.pid], scanByName: false), maxPercent: 10)
         _ = await monitor.check(context())
         try standIn.send("spin 600")
         let outcome = await monitor.check(context())
         let sample = try #require(outcome.samples.first)
-        #expect(sample.name == "vmm.cpu.overhead" && sample.volume > 30)
+        #expect(sample.name == "vmm.cpu.overhead" && sample.volume > 10)
         #expect(outcome.events.first?.type == "cpu_usage")
     }
 
