@@ -15,6 +15,8 @@ public struct AgentRuntime: Sendable {
     /// Cycles per source it will run before stopping by itself (nil: until a signal).
     public let cycles: Int?
     let logger: Logger
+    /// What the start-up line tells the operator.
+    let summary: (host: String, dataDir: String, sources: [String])
 
     /// Builds the agent the configuration describes, with the command line's changes. Fails, saying what is
     /// wrong, before anything starts.
@@ -95,8 +97,10 @@ public struct AgentRuntime: Sendable {
             cycles: cycles, logger: logger)
         let monitors = config.monitors.enabled
             ? makeMonitors(config: config, router: router, logger: logger) : nil
+        let summary = (host: config.host, dataDir: config.dataDir,
+                       sources: sources.map { "\($0.name) every \($0.interval)" })
         return AgentRuntime(scheduler: scheduler, publishers: orderedPublishers, monitors: monitors, cycles: cycles,
-                            logger: logger)
+                            logger: logger, summary: summary)
     }
 
     /// The supervisor with every enabled check, and each event type's handlers.
@@ -144,6 +148,13 @@ public struct AgentRuntime: Sendable {
     /// Runs until the cycles are done or SIGINT/SIGTERM arrives; then the scheduler finishes its cycle and the
     /// publishers flush, in that order.
     public func run() async throws {
+        logger.notice(
+            "virtmon agent starting",
+            metadata: [
+                "host": "\(summary.host)", "sources": "\(summary.sources)", "publishers": "\(publishers.map(\.target))",
+                "data_dir": "\(summary.dataDir)", "monitors": "\(monitors == nil ? "off" : "on")",
+                "cycles": "\(cycles.map(String.init) ?? "until SIGINT/SIGTERM")",
+            ])
         // ServiceGroup stops services in reverse order: the scheduler first, then the monitors, so their last
         // samples and events reach the publishers before they flush.
         var services = publishers.map {
