@@ -36,9 +36,14 @@ import VirtmonModel
         var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
     }
 
+    /// The message ids of the samples in a file:// output. Monitor events share the file (a parallel test's
+    /// QEMU dying is one); any line that is neither a sample nor an event fails the test.
     func messageIDs(inFile path: String) throws -> [String] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
-            try JSONDecoder().decode(Sample.self, from: Data($0.utf8)).messageID
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line in
+            let data = Data(line.utf8)
+            if let sample = try? JSONDecoder().decode(Sample.self, from: data) { return sample.messageID }
+            _ = try JSONDecoder().decode(Event.self, from: data)
+            return nil
         }
     }
 
