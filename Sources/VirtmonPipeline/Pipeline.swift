@@ -18,7 +18,7 @@ public actor Pipeline {
 
     /// Whether any stage needs a previous sample before it yields (rate_of_change, delta).
     public nonisolated static func needsPreviousSample(_ stages: [TransformStage]) -> Bool {
-        stages.contains { $0.transformer is RateOfChange || $0.transformer is Delta }
+        stages.contains { $0.transformer.needsPreviousSample }
     }
 
     /// The samples to publish for `input`, in input order with derived samples after their inputs.

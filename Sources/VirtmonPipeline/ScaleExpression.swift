@@ -64,7 +64,7 @@ public struct ScaleExpression: Sendable, Hashable, CustomStringConvertible {
             return try evaluate(right, sample)
         case .power(let base, let exponent):
             guard let b = try evaluate(base, sample), let e = try evaluate(exponent, sample) else {
-                throw Error(message: "'**' on a missing metadata value in '\(describing(node))'")
+                throw Error(message: "'**' on a missing metadata value")
             }
             return pow(b, e)
         case .binary(let op, let left, let right):
@@ -84,8 +84,6 @@ public struct ScaleExpression: Sendable, Hashable, CustomStringConvertible {
             }
         }
     }
-
-    private static func describing(_ node: Node) -> String { "\(node)" }
 
     struct Parser {
         let text: [Unicode.Scalar]

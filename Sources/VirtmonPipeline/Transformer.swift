@@ -8,7 +8,14 @@ import VirtmonModel
 public protocol Transformer: Sendable {
     /// The configuration name of the kind, such as `rate_of_change`.
     var kind: String { get }
+    /// True when a series' first sample yields nothing because the output compares it with a predecessor;
+    /// `--once` then runs two cycles.
+    var needsPreviousSample: Bool { get }
     mutating func transform(_ sample: Sample) throws(TransformError) -> [Sample]
+}
+
+extension Transformer {
+    public var needsPreviousSample: Bool { false }
 }
 
 /// Why a transformer could not derive a sample.
