@@ -13,24 +13,12 @@ enum DurableFile {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw error("open \(temporary)") }
-        var ok = true
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    ok = false
-                    return
-                }
-                offset += written
-            }
-        }
-        if !ok {
-            let failure = error("write \(temporary)")
+        let failure = data.withUnsafeBytes { DurableFile.writeAll(fd, $0) }
+        if failure != 0 {
+            let reason = PublisherError.io(target: "write \(temporary)", reason: String(cString: strerror(failure)))
             close(fd)
             unlink(temporary)
-            throw failure
+            throw reason
         }
         guard fsync(fd) == 0 else {
             let failure = error("fsync \(temporary)")
@@ -40,6 +28,21 @@ enum DurableFile {
         close(fd)
         guard rename(temporary, path) == 0 else { throw error("rename \(temporary)") }
         syncDirectory(of: path)
+    }
+
+    /// Writes all of `bytes` to `fd`, resuming after short writes and interrupted calls. Returns 0, or the
+    /// errno of the write that failed.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return 0
     }
 
     static func syncDirectory(of path: String) {

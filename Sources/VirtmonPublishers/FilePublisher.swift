@@ -68,19 +68,7 @@ public actor FilePublisher: Publisher {
 
     private func writeAll(_ data: [UInt8]) throws(PublisherError) {
         guard !data.isEmpty else { return }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        let failure = data.withUnsafeBytes { DurableFile.writeAll(fd, $0) }
         guard failure == 0 else {
             throw PublisherError.io(target: target, reason: "write failed: \(String(cString: strerror(failure)))")
         }
