@@ -35,8 +35,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Whole numbers are written without a fraction so that ids and counts read naturally.
-            if value.rounded() == value, abs(value) < 9.0e15 {
-                try container.encode(Int64(value))
+            if let whole = value.exactInteger {
+                try container.encode(whole)
             } else {
                 try container.encode(value)
             }
@@ -61,7 +61,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         switch self {
         case .string(let value): return value
         case .number(let value):
-            return value.rounded() == value && abs(value) < 9.0e15 ? String(Int64(value)) : String(value)
+            return value.exactInteger.map(String.init) ?? String(value)
         case .bool(let value): return value ? "True" : "False"
         case .null: return nil
         case .array, .object: return nil

@@ -93,8 +93,8 @@ public enum WireJSON {
             out.append(contentsOf: "null".utf8)
             return
         }
-        if number.rounded() == number, abs(number) < 9.0e15 {
-            out.append(contentsOf: String(Int64(number)).utf8)
+        if let whole = number.exactInteger {
+            out.append(contentsOf: String(whole).utf8)
         } else {
             // Swift's description is the shortest text that reads back to the same Double, and JSON-valid.
             out.append(contentsOf: number.description.utf8)

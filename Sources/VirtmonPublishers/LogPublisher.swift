@@ -16,12 +16,7 @@ public actor LogPublisher: Publisher {
 
     /// The line for one sample.
     public static func line(for sample: Sample) -> String {
-        let volume: String
-        if sample.volume.rounded() == sample.volume, abs(sample.volume) < 1e15 {
-            volume = String(Int64(sample.volume))
-        } else {
-            volume = String(format: "%.3f", sample.volume)
-        }
+        let volume = sample.volume.exactInteger.map(String.init) ?? String(format: "%.3f", sample.volume)
         return "\(WireTimestamp.format(sample.timestamp)) \(sample.name) \(sample.resourceID) = \(volume) "
             + "\(sample.unit) (\(sample.type.rawValue))"
     }

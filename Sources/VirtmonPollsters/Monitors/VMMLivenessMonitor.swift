@@ -42,9 +42,7 @@ public actor VMMLivenessMonitor: Monitor {
     }
 
     private func pidFileStillNames(_ pid: Int32, _ process: VMMProcess, _ context: MonitorContext) -> Bool {
-        guard let domain = process.domain,
-            let text = try? FileSnapshot.readFile("\(context.libvirtRunDir)/qemu/\(domain).pid")
-        else { return false }
-        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) == pid
+        guard let domain = process.domain else { return false }
+        return VMMDiscovery.libvirtPID(domain: domain, libvirtRunDir: context.libvirtRunDir) == pid
     }
 }

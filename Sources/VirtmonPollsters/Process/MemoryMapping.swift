@@ -1,3 +1,5 @@
+import Foundation
+
 /// One mapping of a process, from /proc/PID/smaps: its size and how much of it is resident, in KiB.
 public struct MemoryMapping: Sendable, Hashable {
     public var start: UInt64
@@ -18,7 +20,7 @@ public struct MemoryMapping: Sendable, Hashable {
                 let range = fields[0].split(separator: "-")
                 guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16)
                 else { continue }
-                let name = fields.count >= 6 ? String(fields[5]).trimmingSpaces() : ""
+                let name = fields.count >= 6 ? fields[5].trimmingCharacters(in: .whitespaces) : ""
                 mappings.append(MemoryMapping(start: start, end: end, sizeKiB: (end - start) / 1024, rssKiB: 0, name: name))
             } else if line.hasPrefix("Size:"), !mappings.isEmpty {
                 mappings[mappings.count - 1].sizeKiB = kib(line)
@@ -53,14 +55,5 @@ public struct MemoryOverhead: Sendable, Hashable {
         }
         overheadKiB = overhead
         guestResidentKiB = guest
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var text = Substring(self)
-        while text.first == " " { text = text.dropFirst() }
-        while text.last == " " { text = text.dropLast() }
-        return String(text)
     }
 }

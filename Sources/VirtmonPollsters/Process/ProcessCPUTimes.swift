@@ -1,3 +1,5 @@
+import Foundation
+
 /// A process's CPU time split into its vCPU threads and everything else, in clock ticks.
 public struct ProcessCPUTimes: Sendable, Hashable {
     /// All threads together (utime + stime of /proc/PID/stat).
@@ -22,7 +24,7 @@ public struct ProcessCPUTimes: Sendable, Hashable {
     /// or `CPU 0/TCG` (QEMU names threads only with `-name …,debug-threads=on`, which libvirt always sets),
     /// Firecracker's `fc_vcpu 0`, Cloud Hypervisor's `vcpu0`.
     public static func isVCPUThread(_ comm: String) -> Bool {
-        let name = comm.trimmingCharacters(in: "\n")
+        let name = comm.trimmingCharacters(in: .newlines)
         func number(_ text: Substring) -> Bool { !text.isEmpty && text.allSatisfy(\.isNumber) }
         if name.hasPrefix("CPU "), let slash = name.firstIndex(of: "/") {
             let accelerator = name[name.index(after: slash)...]
@@ -43,13 +45,5 @@ public struct ProcessCPUTimes: Sendable, Hashable {
         // two snapshots; that is no time spent, not an error.
         let ticks = later.outsideVCPUTicks >= earlier.outsideVCPUTicks ? later.outsideVCPUTicks - earlier.outsideVCPUTicks : 0
         return Double(ticks) / ticksPerSecond / seconds * 100
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: Character) -> String {
-        var text = Substring(self)
-        while text.last == set { text = text.dropLast() }
-        return String(text)
     }
 }

@@ -83,38 +83,43 @@ public struct VMMProcess: Sendable, Hashable {
 /// Finds hypervisor processes: libvirt's pid files first, then every process whose program is a known VMM,
 /// then the PIDs a user names (which are taken whatever their program).
 public enum VMMDiscovery {
+    /// The PID libvirt's `RUN/qemu/DOMAIN.pid` names, if the file exists and holds one.
+    public static func libvirtPID(domain: String, libvirtRunDir: String) -> Int32? {
+        guard let text = try? FileSnapshot.readFile("\(libvirtRunDir)/qemu/\(domain).pid") else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     public static func find(procRoot: String = "/proc", libvirtRunDir: String = "/run/libvirt",
                             explicitPIDs: [Int32] = [], scanByName: Bool = true) -> [VMMProcess] {
         var found: [Int32: VMMProcess] = [:]
-        func describe(_ pid: Int32, origin: VMMProcess.Origin, domain: String?) -> VMMProcess? {
+        func command(_ pid: Int32) -> VMMCommandLine? {
             guard let cmdline = try? FileSnapshot.readFile("\(procRoot)/\(pid)/cmdline"), !cmdline.isEmpty else {
                 return nil
             }
-            let command = VMMCommandLine(cmdline: cmdline)
-            return VMMProcess(
+            return VMMCommandLine(cmdline: cmdline)
+        }
+        func describe(_ pid: Int32, _ command: VMMCommandLine, origin: VMMProcess.Origin, domain: String?) -> VMMProcess {
+            VMMProcess(
                 pid: pid, program: command.program, domain: domain ?? command.guestName, uuid: command.uuid,
                 guestMemoryKiB: command.guestMemoryKiB, origin: origin)
         }
         let pidDirectory = libvirtRunDir + "/qemu"
         for file in (try? FileManager.default.contentsOfDirectory(atPath: pidDirectory)) ?? [] where file.hasSuffix(".pid") {
-            guard let text = try? FileSnapshot.readFile(pidDirectory + "/" + file),
-                let pid = Int32(text.trimmingSpaces().trimmingCharacters(in: "\n"))
-            else { continue }
-            if let process = describe(pid, origin: .libvirt, domain: String(file.dropLast(4))) {
-                found[pid] = process
+            let domain = String(file.dropLast(4))
+            guard let pid = libvirtPID(domain: domain, libvirtRunDir: libvirtRunDir), let command = command(pid) else {
+                continue
             }
+            found[pid] = describe(pid, command, origin: .libvirt, domain: domain)
         }
         if scanByName {
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: procRoot)) ?? [] {
-                guard let pid = Int32(entry), found[pid] == nil,
-                    let process = describe(pid, origin: .name, domain: nil),
-                    VMMCommandLine(arguments: [process.program]).isHypervisor
+                guard let pid = Int32(entry), found[pid] == nil, let command = command(pid), command.isHypervisor
                 else { continue }
-                found[pid] = process
+                found[pid] = describe(pid, command, origin: .name, domain: nil)
             }
         }
         for pid in explicitPIDs {
-            if var process = found[pid] ?? describe(pid, origin: .explicit, domain: nil) {
+            if var process = found[pid] ?? command(pid).map({ describe(pid, $0, origin: .explicit, domain: nil) }) {
                 process.origin = .explicit
                 found[pid] = process
             }
