@@ -77,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VirtmonPollstersTests",
-            dependencies: ["VirtmonPollsters", "VirtmonAgent", "vmm-stand-in"],
+            dependencies: ["VirtmonPollsters", "VirtmonAgent", "VirtmonTestSupport", "vmm-stand-in"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "VirtmonPipelineTests", dependencies: ["VirtmonPipeline"]),

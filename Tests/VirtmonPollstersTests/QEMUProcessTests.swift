@@ -1,4 +1,5 @@
 import Foundation
+import VirtmonTestSupport
 import Testing
 import VirtmonAgent
 import VirtmonModel
@@ -10,12 +11,7 @@ import VirtmonModel
     static let qemu = Command.find(["/usr/bin/qemu-system-x86_64"])
     static let uuid = "6f1e2d3c-0000-4000-8000-00000000abcd"
 
-    static var virtmon: String? {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return [directory.appendingPathComponent("virtmon").path,
-                directory.deletingLastPathComponent().appendingPathComponent("virtmon").path]
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var virtmon: String? { BuiltExecutable.path("virtmon") }
 
     func startQEMU() throws -> Process {
         let process = Process()

@@ -1,4 +1,5 @@
 import Foundation
+import VirtmonTestSupport
 
 /// The `vmm-stand-in` helper as a real child process: a guest-RAM mapping, a heap that grows on command, a
 /// thread named like a QEMU vCPU.
@@ -8,12 +9,7 @@ final class StandIn {
     private let output = Pipe()
     private var buffered = Data()
 
-    static var binary: String? {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return [directory.appendingPathComponent("vmm-stand-in").path,
-                directory.deletingLastPathComponent().appendingPathComponent("vmm-stand-in").path]
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var binary: String? { BuiltExecutable.path("vmm-stand-in") }
 
     /// Starts it (through `executable`, a link, when the program name matters) and waits for "ready".
     init(guestMiB: Int, touchMiB: Int, executable: String? = nil) throws {

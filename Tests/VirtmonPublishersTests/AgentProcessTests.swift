@@ -6,12 +6,7 @@ import VirtmonModel
 /// The built `virtmon agent` as a user runs it: killed with SIGKILL during an outage, restarted, and only then
 /// given a collector. scripts/test.sh builds the executable before `swift test`.
 @Suite(.serialized) struct AgentProcessTests {
-    static let binary: String? = {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [directory.appendingPathComponent("virtmon").path,
-                          directory.deletingLastPathComponent().appendingPathComponent("virtmon").path]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    static let binary = BuiltExecutable.path("virtmon")
 
     final class Agent: Sendable {
         let process: Process
