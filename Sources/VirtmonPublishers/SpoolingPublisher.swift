@@ -117,18 +117,21 @@ public actor SpoolingPublisher: Publisher {
     }
 
     public func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await self.deliverUntilCancelled() }
-        } catch is CancellationError {
-            // Graceful shutdown: fall through to the final flush.
+        // Shutdown wakes an idle loop and ends a backoff wait, but never cancels a send under way: a cancelled
+        // request may already have been stored, and sending its batch again in the flush would duplicate it.
+        let wake = self.wake
+        await withGracefulShutdownHandler {
+            await self.deliverUntilShutdown()
+        } onGracefulShutdown: {
+            wake.yield()
         }
         await flush()
         await transport.shutdown()
     }
 
-    private func deliverUntilCancelled() async throws {
+    private func deliverUntilShutdown() async {
         var iterator = wakeups.makeAsyncIterator()
-        while !Task.isCancelled {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             if spool.isEmpty {
                 guard await iterator.next() != nil else { return }
                 continue
@@ -136,9 +139,9 @@ public actor SpoolingPublisher: Publisher {
             if await sendOldest(timeout: attemptTimeout) {
                 continue
             }
-            try await Task.sleep(for: retry.delay(afterFailures: consecutiveFailures))
+            let delay = retry.delay(afterFailures: consecutiveFailures)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
         }
-        throw CancellationError()
     }
 
     /// Sends what the spool holds, oldest first, until it is empty, a send fails, or `flushTimeout` passes.

@@ -146,6 +146,24 @@ import VirtmonModel
         #expect(spool.sampleCount == 5)
     }
 
+    @Test func shutdownDuringASendDoesNotSendTheBatchTwice() async throws {
+        let receiver = try await TestHTTPReceiver()
+        receiver.answerAfter(milliseconds: 500)
+        let publisher = try makeSpoolingPublisher(url: "http://127.0.0.1:\(receiver.port)/b",
+                                                  dataDir: temporaryDirectory("inflight"))
+        try await testGracefulShutdown { shutdown in
+            let running = Task { try await publisher.run() }
+            try await publisher.publish(samples: samples(0..<5), events: [])
+            try await waitUntil { receiver.requests.count == 1 }
+            // The collector has stored the batch but not answered yet.
+            shutdown.triggerGracefulShutdown()
+            try await running.value
+        }
+        #expect(receiver.requests.count == 1, "the send under way finished; the flush had nothing to resend")
+        #expect(await publisher.spooledBatches == 0)
+        try await receiver.stop()
+    }
+
     @Test func eventsTravelWithTheFirstBatch() async throws {
         let receiver = try await TestHTTPReceiver()
         let publisher = try makeSpoolingPublisher(url: "http://127.0.0.1:\(receiver.port)/b",

@@ -13,7 +13,7 @@ public final class TestHTTPReceiver: Sendable {
         public var body: Data
     }
 
-    private let state = Mutex<(requests: [Request], status: Int)>(([], 200))
+    private let state = Mutex<(requests: [Request], status: Int, delay: Int64)>(([], 200, 0))
     private let channel: any Channel
     public let port: Int
 
@@ -38,10 +38,13 @@ public final class TestHTTPReceiver: Sendable {
     /// The status later requests are answered with.
     public func answer(_ status: Int) { state.withLock { $0.status = status } }
 
-    fileprivate func record(_ request: Request) -> Int {
+    /// How long later requests wait for their answer after being recorded, as a slow collector would.
+    public func answerAfter(milliseconds: Int64) { state.withLock { $0.delay = milliseconds } }
+
+    fileprivate func record(_ request: Request) -> (status: Int, delay: Int64) {
         state.withLock { state in
             state.requests.append(request)
-            return state.status
+            return (state.status, state.delay)
         }
     }
 
@@ -69,6 +72,12 @@ private final class RecordingHandler: ChannelInboundHandler {
 
     init(state: HandlerState) { self.state = state }
 
+    func respond(context: ChannelHandlerContext, head: HTTPResponseHead, text: String) {
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
@@ -80,14 +89,20 @@ private final class RecordingHandler: ChannelInboundHandler {
             let request = TestHTTPReceiver.Request(
                 path: head?.uri ?? "", signature: head?.headers.first(name: SignedFrame.signatureHeader),
                 body: Data(body.readableBytesView))
-            let status = state.receiver.withLock { $0 }?.record(request) ?? 500
+            let (status, delay) = state.receiver.withLock { $0 }?.record(request) ?? (500, 0)
             let text = status < 300 ? "stored" : "try later"
             var headers = HTTPHeaders()
             headers.add(name: "Content-Length", value: "\(text.utf8.count)")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(
-                version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+            guard delay > 0 else {
+                respond(context: context, head: head, text: text)
+                return
+            }
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
+                let (handler, context) = loopBound.value
+                handler.respond(context: context, head: head, text: text)
+            }
         }
     }
 }
