@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // The query API's HTTP server; swift-configuration support is not used, so its trait stays off.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.25.0"),
     ],
     targets: [
         // Leaf: the sample model and the signed wire envelope shared by agent and collector.
@@ -52,10 +55,43 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // Storage protocols, queries, the in-memory reference store and the SQL shared by both databases.
+        .target(name: "VirtmonStorage", dependencies: ["VirtmonModel"]),
+        // The system's libsqlite3 (libsqlite3-dev), bound directly: one connection per actor, no ORM.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
+        .target(name: "VirtmonStorageSQLite", dependencies: ["VirtmonStorage", "CSQLite"]),
+        .target(
+            name: "VirtmonStoragePostgres",
+            dependencies: [
+                "VirtmonStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "VirtmonCollector",
+            dependencies: [
+                "VirtmonModel", "VirtmonStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "VirtmonAPI",
+            dependencies: [
+                "VirtmonModel", "VirtmonStorage", "VirtmonCollector",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "VirtmonServer",
             dependencies: [
                 "VirtmonModel", "VirtmonAgent", "VirtmonPollsters", "VirtmonPipeline", "VirtmonPublishers",
+                "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres", "VirtmonCollector", "VirtmonAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -97,6 +133,21 @@ let package = Package(
             dependencies: [
                 "VirtmonPublishers", "VirtmonTestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "VirtmonStorageTests",
+            dependencies: [
+                "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "VirtmonCollectorTests",
+            dependencies: [
+                "VirtmonServer", "VirtmonCollector", "VirtmonAPI", "VirtmonStorage", "VirtmonStorageSQLite",
+                "VirtmonTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(

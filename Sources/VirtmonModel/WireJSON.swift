@@ -116,6 +116,20 @@ public enum WireJSON {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// Any JSON value as bytes, object keys sorted: what the collector stores as metadata and answers with.
+    public static func encode(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        append(value: value, to: &out)
+        return out
+    }
+
+    /// An object as text, keys sorted.
+    public static func text(of object: [String: JSONValue]) -> String {
+        var out: [UInt8] = []
+        append(object: object, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     static func append(value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)

@@ -1,0 +1,177 @@
+import Foundation
+import VirtmonModel
+
+/// The reference store: everything in memory, every query answered by plain iteration. The SQL stores must
+/// give the same answers (the conformance suite checks), and tests use it where persistence is not the point.
+public actor MemoryStorage: Storage {
+    private var stored: [StoredSample] = []
+    private var index = LatestIndex()
+    private var eventLog: [Event] = []
+    private var seen: Set<BatchOrigin> = []
+    private var hostState: [String: HostRecord] = [:]
+
+    public init() {}
+
+    public func commit(_ batch: IngestBatch) throws -> CommitResult {
+        if let origin = batch.origin {
+            let key = BatchOrigin(agent: origin.agent, host: "", sequence: origin.sequence)
+            guard seen.insert(key).inserted else { return .duplicate }
+            var host = hostState[origin.agent] ?? HostRecord(host: origin.host, agent: origin.agent, lastSeen: batch.receivedAt, batches: 0)
+            host.host = origin.host
+            host.lastSeen = dateFromMicroseconds(microseconds(batch.receivedAt))
+            host.batches += 1
+            hostState[origin.agent] = host
+        }
+        for sample in batch.samples {
+            stored.append(StoredSample(sample: sample, recordedAt: batch.receivedAt))
+            index.add(sample)
+        }
+        for var event in batch.events where !eventLog.contains(where: { $0.id == event.id }) {
+            event.time = dateFromMicroseconds(microseconds(event.time))
+            eventLog.append(event)
+        }
+        return .stored
+    }
+
+    public func samples(_ query: SampleQuery) throws -> [StoredSample] {
+        var query = query
+        query.filters = try QueryFilter.normalize(query.filters)
+        let matching = stored.enumerated().filter { _, sample in query.filters.allSatisfy { $0.matches(sample) } }
+        let newestFirst = matching.sorted { lhs, rhs in
+            let left = microseconds(lhs.element.sample.timestamp), right = microseconds(rhs.element.sample.timestamp)
+            return left != right ? left > right : lhs.offset > rhs.offset
+        }.map(\.element)
+        if let limit = query.limit { return Array(newestFirst.prefix(limit)) }
+        return newestFirst
+    }
+
+    public func meters(_ filters: [QueryFilter]) throws -> [MeterRecord] {
+        let filters = try QueryFilter.normalize(filters)
+        try FilterScope.checkMeterFilters(filters)
+        return index.meters.values.map(\.record).filter { meter in
+            filters.allSatisfy { filter in
+                switch filter.field {
+                case .meter: filter.compareText(meter.name)
+                case .resourceID: filter.compareText(meter.resourceID)
+                case .projectID: filter.compareText(meter.projectID)
+                case .userID: filter.compareText(meter.userID)
+                case .source: filter.compareText(meter.source)
+                case .type: filter.compareText(meter.type.rawValue)
+                case .unit: filter.compareText(meter.unit)
+                case .metadata(let key):
+                    filter.compareMetadata(
+                        index.resources[meter.resourceID].flatMap { QueryFilter.lookup(key, in: $0.record.metadata) })
+                default: false
+                }
+            }
+        }.sorted { ($0.name, $0.resourceID) < ($1.name, $1.resourceID) }
+    }
+
+    public func resources(_ filters: [QueryFilter]) throws -> [ResourceRecord] {
+        let filters = try QueryFilter.normalize(filters)
+        try FilterScope.checkResourceFilters(filters)
+        return index.resources.values.map(\.record).filter { resource in
+            filters.allSatisfy { filter in
+                switch filter.field {
+                case .resourceID: filter.compareText(resource.resourceID)
+                case .projectID: filter.compareText(resource.projectID)
+                case .userID: filter.compareText(resource.userID)
+                case .source: filter.compareText(resource.source)
+                case .meter:
+                    if case .string(let name) = filter.value { resource.meters.contains(name) } else { false }
+                case .metadata(let key): filter.compareMetadata(QueryFilter.lookup(key, in: resource.metadata))
+                case .timestamp:
+                    if case .date(let date) = filter.value {
+                        filter.op == .ge || filter.op == .gt
+                            ? filter.op.holds(microseconds(resource.lastSample), microseconds(date))
+                            : filter.op.holds(microseconds(resource.firstSample), microseconds(date))
+                    } else { false }
+                default: false
+                }
+            }
+        }.sorted { $0.resourceID < $1.resourceID }
+    }
+
+    public func statistics(_ query: StatisticsQuery) throws -> [StatisticsRow] {
+        try query.validate()
+        let filters = try QueryFilter.normalize(query.allFilters)
+        let matching = stored.filter { sample in filters.allSatisfy { $0.matches(sample) } }
+        guard !matching.isEmpty else { return [] }
+        let start = query.lowerTimeBound.map(microseconds) ?? matching.map { microseconds($0.sample.timestamp) }.min()!
+        let periodMicros = query.period * 1_000_000
+        let cardinalityFields = query.aggregates.compactMap { $0.parameter?.description }
+
+        struct Key: Hashable { var groups: [String?]; var bucket: Int64 }
+        var accumulators: [Key: StatisticsAccumulator] = [:]
+        for stored in matching {
+            let sample = stored.sample
+            let micros = microseconds(sample.timestamp)
+            let bucket = periodMicros > 0 ? floorDivide(micros - start, periodMicros) : 0
+            let groups = query.groupBy.map { MemoryStorage.groupValue($0, of: sample) }
+            var distinct: [String: String?] = [:]
+            for aggregate in query.aggregates {
+                guard let field = aggregate.parameter else { continue }
+                distinct[field.description] = MemoryStorage.fieldValue(field, of: sample)
+            }
+            accumulators[Key(groups: groups, bucket: bucket), default: StatisticsAccumulator()]
+                .add(volume: sample.volume, at: micros, unit: sample.unit, distinctValues: distinct)
+        }
+        let rows = accumulators.map { key, accumulator in
+            var groupBy: [String: String?] = [:]
+            for (field, value) in zip(query.groupBy, key.groups) { groupBy[field.description] = value }
+            return accumulator.row(
+                groupBy: groupBy, periodStart: periodMicros > 0 ? start + key.bucket * periodMicros : nil,
+                period: query.period, cardinalityFields: cardinalityFields
+            )
+        }
+        return StatisticsRow.sorted(rows, by: query.groupBy)
+    }
+
+    public func events(_ query: EventQuery) -> [Event] {
+        let newestFirst = eventLog.filter(query.matches).sorted {
+            microseconds($0.time) != microseconds($1.time) ? $0.time > $1.time : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8)
+        }
+        if let limit = query.limit { return Array(newestFirst.prefix(limit)) }
+        return newestFirst
+    }
+
+    public func hosts() -> [HostRecord] {
+        hostState.values.sorted { ($0.host, $0.agent) < ($1.host, $1.agent) }
+    }
+
+    public func deleteSamples(before cutoff: Date) -> Int {
+        let limit = microseconds(cutoff)
+        let before = stored.count
+        stored.removeAll { microseconds($0.sample.timestamp) < limit }
+        eventLog.removeAll { microseconds($0.time) < limit }
+        return before - stored.count
+    }
+
+    public func close() {}
+
+    static func groupValue(_ field: GroupField, of sample: Sample) -> String? {
+        switch field {
+        case .resourceID: sample.resourceID
+        case .projectID: sample.projectID
+        case .userID: sample.userID
+        case .source: sample.source
+        case .metadata(let key): QueryFilter.lookup(key, in: sample.resourceMetadata).flatMap(QueryFilter.jsonText)
+        }
+    }
+
+    static func fieldValue(_ field: QueryField, of sample: Sample) -> String? {
+        switch field {
+        case .resourceID: sample.resourceID
+        case .projectID: sample.projectID
+        case .userID: sample.userID
+        case .source: sample.source
+        default: nil
+        }
+    }
+}
+
+/// Division rounding toward minus infinity, as a period index needs for times before the start.
+public func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+    let quotient = value / divisor
+    return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient
+}

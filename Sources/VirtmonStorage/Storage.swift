@@ -1,0 +1,32 @@
+import Foundation
+import VirtmonModel
+
+/// Commits batches. Implementations must make a batch durable before returning and store all of it or none;
+/// a batch whose origin (agent, sequence) was stored before returns `.duplicate` and writes nothing.
+public protocol SampleWriter: Sendable {
+    func commit(_ batch: IngestBatch) async throws -> CommitResult
+}
+
+/// Answers queries. Implementations must agree with `MemoryStorage`, the reference: the conformance suite
+/// runs the same cases against every store.
+public protocol SampleReader: Sendable {
+    /// Samples matching every filter, newest first.
+    func samples(_ query: SampleQuery) async throws -> [StoredSample]
+    /// One record per (meter, resource) with the latest sample's ids; filters on meter, resource_id,
+    /// project_id, user_id, source, type, unit and resource_metadata (the resource's latest).
+    func meters(_ filters: [QueryFilter]) async throws -> [MeterRecord]
+    /// Resources; filters on resource_id, project_id, user_id, source, meter, resource_metadata (latest) and
+    /// timestamp (ge/gt against the last sample, le/lt against the first).
+    func resources(_ filters: [QueryFilter]) async throws -> [ResourceRecord]
+    func statistics(_ query: StatisticsQuery) async throws -> [StatisticsRow]
+    func events(_ query: EventQuery) async throws -> [Event]
+    func hosts() async throws -> [HostRecord]
+}
+
+/// A complete store: writing, reading, retention and shutdown.
+public protocol Storage: SampleWriter, SampleReader {
+    /// Deletes samples whose timestamp is before `cutoff` and events older than it; returns how many samples.
+    func deleteSamples(before cutoff: Date) async throws -> Int
+    /// Releases connections; the store is not used afterwards.
+    func close() async
+}

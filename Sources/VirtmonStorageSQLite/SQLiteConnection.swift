@@ -1,0 +1,110 @@
+import CSQLite
+import Foundation
+import VirtmonStorage
+
+/// One SQLite connection and its prepared statements. Not thread-safe by itself: each instance is owned by
+/// exactly one actor (`SQLiteStorage`'s writer or reader), which serialises every call.
+final class SQLiteConnection {
+    private var handle: OpaquePointer?
+    private var cache: [String: OpaquePointer] = [:]
+    let path: String
+
+    init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+        self.path = path
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(handle)
+            handle = nil
+            throw SQLiteError(code: status, message: message, context: "opening \(path)")
+        }
+        sqlite3_busy_timeout(handle, 10_000)
+    }
+
+    deinit {
+        for statement in cache.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs statements that take no parameters and return nothing of interest.
+    func execute(_ sql: String) throws(SQLiteError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        guard status == SQLITE_OK else {
+            let message = errorMessage.map { String(cString: $0) } ?? lastMessage
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))")
+        }
+    }
+
+    /// Rows changed by the last statement.
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    private var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Runs a statement with bindings, handing each result row to `row`.
+    func query(_ sql: String, _ bindings: [SQLValue] = [], row: (SQLiteRow) throws -> Void = { _ in }) throws {
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(bindings, to: statement, sql: sql)
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else {
+                throw SQLiteError(code: status, message: lastMessage, context: "running \(sql.prefix(80))")
+            }
+            try row(SQLiteRow(statement: statement))
+        }
+    }
+
+    private func prepared(_ sql: String) throws(SQLiteError) -> OpaquePointer {
+        if let statement = cache[sql] { return statement }
+        var statement: OpaquePointer?
+        let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK, let statement else {
+            throw SQLiteError(code: status, message: lastMessage, context: "preparing \(sql.prefix(80))")
+        }
+        // Ad-hoc query text varies with its filters; only keep a bounded number of statements.
+        if cache.count > 200 {
+            for old in cache.values { sqlite3_finalize(old) }
+            cache.removeAll()
+        }
+        cache[sql] = statement
+        return statement
+    }
+
+    private func bind(_ values: [SQLValue], to statement: OpaquePointer, sql: String) throws(SQLiteError) {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32 = switch value {
+            case .null: sqlite3_bind_null(statement, index)
+            case .integer(let number): sqlite3_bind_int64(statement, index, number)
+            case .real(let number): sqlite3_bind_double(statement, index, number)
+            case .text(let text): sqlite3_bind_text(statement, index, text, -1, SQLiteConnection.transient)
+            }
+            guard status == SQLITE_OK else {
+                throw SQLiteError(code: status, message: lastMessage, context: "binding parameter \(index) of \(sql.prefix(80))")
+            }
+        }
+    }
+
+    /// SQLITE_TRANSIENT: SQLite copies the text before the call returns, so Swift's temporary buffer may go.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
+
+/// The current row of a running statement; valid only inside the row callback.
+struct SQLiteRow {
+    let statement: OpaquePointer
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+    func text(_ column: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(statement, column) else { return nil }
+        return String(cString: bytes)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import PostgresNIO
+import VirtmonStorage
+import VirtmonStoragePostgres
+import VirtmonStorageSQLite
+
+/// The stores the conformance suite runs against. PostgreSQL runs on the server scripts/test.sh starts and
+/// names in VIRTMON_TEST_POSTGRES_URL; each test gets a database of its own.
+enum StoreKind: String, CaseIterable, CustomStringConvertible {
+    case memory, sqlite, postgres
+
+    var description: String { rawValue }
+
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["VIRTMON_TEST_POSTGRES_URL"] }
+
+    /// The kinds that can run here; PostgreSQL is missing only when no server was started, which is loud.
+    static var available: [StoreKind] {
+        if postgresURL == nil {
+            print("⚠️  SKIPPING the PostgreSQL store: VIRTMON_TEST_POSTGRES_URL is not set (bash scripts/test.sh starts a server and sets it)")
+            return [.memory, .sqlite]
+        }
+        return allCases
+    }
+
+    /// A fresh, empty store and what removes it afterwards.
+    func make() async throws -> (store: any Storage, cleanup: @Sendable () async -> Void) {
+        switch self {
+        case .memory:
+            return (MemoryStorage(), {})
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-store-\(UUID().uuidString)")
+            let store = try SQLiteStorage(path: directory.appendingPathComponent("virtmon.db").path)
+            return (store, { try? FileManager.default.removeItem(at: directory) })
+        case .postgres:
+            let url = try await StoreKind.freshPostgresDatabase()
+            let store = try await PostgresStorage(url: url)
+            return (store, { await store.close() })
+        }
+    }
+
+    /// Creates `virtmon_test_<random>` on the test server and returns its URL.
+    static func freshPostgresDatabase() async throws -> String {
+        guard let base = postgresURL, var components = URLComponents(string: base) else {
+            throw StorageURLError(url: "", reason: "VIRTMON_TEST_POSTGRES_URL is not set")
+        }
+        let name = "virtmon_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+        let client = PostgresClient(configuration: try PostgresStorage.configuration(from: base))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            group.cancelAll()
+        }
+        components.path = "/\(name)"
+        return components.string!
+    }
+}
