@@ -19,6 +19,7 @@ let package = Package(
         // The query API's HTTP server; swift-configuration support is not used, so its trait stays off.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0", traits: ["FullFoundation"]),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // Leaf: the sample model and the signed wire envelope shared by agent and collector.
@@ -84,6 +85,9 @@ let package = Package(
                 "VirtmonModel", "VirtmonStorage", "VirtmonCollector",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(

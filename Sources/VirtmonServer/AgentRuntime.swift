@@ -148,6 +148,15 @@ public struct AgentRuntime: Sendable {
     /// Runs until the cycles are done or SIGINT/SIGTERM arrives; then the scheduler finishes its cycle and the
     /// publishers flush, in that order.
     public func run() async throws {
+        logStart()
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: serviceConfigurations(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// The one line that says what this agent is about to do.
+    public func logStart() {
         logger.notice(
             "virtmon agent starting",
             metadata: [
@@ -155,8 +164,11 @@ public struct AgentRuntime: Sendable {
                 "data_dir": "\(summary.dataDir)", "monitors": "\(monitors == nil ? "off" : "on")",
                 "cycles": "\(cycles.map(String.init) ?? "until SIGINT/SIGTERM")",
             ])
-        // ServiceGroup stops services in reverse order: the scheduler first, then the monitors, so their last
-        // samples and events reach the publishers before they flush.
+    }
+
+    /// The agent's services in start order. ServiceGroup stops them in reverse: the scheduler first, then the
+    /// monitors, so their last samples and events reach the publishers before they flush.
+    public func serviceConfigurations() -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var services = publishers.map {
             ServiceGroupConfiguration.ServiceConfiguration(
                 service: $0, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.target)
@@ -167,9 +179,6 @@ public struct AgentRuntime: Sendable {
         }
         services.append(
             .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "scheduler"))
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        return services
     }
 }

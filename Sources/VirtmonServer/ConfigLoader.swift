@@ -60,7 +60,7 @@ public enum ConfigLoader {
         guard let root, root.null == nil else { return config }
         let reader = ConfigReader(file: file)
         for (key, value) in try reader.mapping(
-            root, "the file", known: ["agent", "sources", "sinks", "publishing", "monitors"])
+            root, "the file", known: ["agent", "sources", "sinks", "publishing", "monitors", "collector"])
         {
             switch key {
             case "agent":
@@ -89,6 +89,8 @@ public enum ConfigLoader {
                 config.sinks = try sinks(reader, value)
             case "monitors":
                 config.monitors = try monitors(reader, value)
+            case "collector":
+                continue  // CollectorConfigLoader reads it; one file may configure both for `virtmon up`.
             default:
                 try publishing(reader, value, into: &config.publishing)
             }

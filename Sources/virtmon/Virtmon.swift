@@ -6,7 +6,11 @@ struct Virtmon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "virtmon",
         abstract: "Metering and monitoring for virtualization hosts.",
-        subcommands: [AgentCommand.self, CheckCommand.self, ConfigCommand.self, MetersCommand.self])
+        subcommands: [
+            UpCommand.self, AgentCommand.self, CollectorCommand.self, MeterCommand.self, SampleCommand.self,
+            StatisticsCommand.self, ResourceCommand.self, EventCommand.self, CheckCommand.self, ConfigCommand.self,
+            MetersCommand.self,
+        ])
 
     /// Parses and runs like ArgumentParser's own main, except that bad usage exits 2 (as the agent does for
     /// a bad configuration) rather than 64, so scripts can tell "over the limit" (1) from "called wrongly".

@@ -1,0 +1,82 @@
+import Foundation
+import VirtmonModel
+import VirtmonStorage
+
+/// Storage records in the shapes Ceilometer's v2 API answers with.
+enum CeilometerFormat {
+    /// Ceilometer writes naive UTC ISO 8601 with microseconds and no zone.
+    static func timestamp(_ date: Date) -> JSONValue {
+        .string(String(WireTimestamp.format(date).dropLast()))
+    }
+
+    /// The old sample shape of `GET /v2/meters/NAME` (counter_* fields).
+    static func oldSample(_ stored: StoredSample) -> JSONValue {
+        let sample = stored.sample
+        return .object([
+            "counter_name": .string(sample.name), "counter_type": .string(sample.type.rawValue),
+            "counter_unit": .string(sample.unit), "counter_volume": .number(sample.volume),
+            "user_id": .optional(sample.userID), "project_id": .optional(sample.projectID),
+            "resource_id": .string(sample.resourceID), "timestamp": timestamp(sample.timestamp),
+            "recorded_at": timestamp(stored.recordedAt), "resource_metadata": .object(sample.resourceMetadata),
+            "source": .string(sample.source), "message_id": .string(sample.messageID),
+        ])
+    }
+
+    /// The sample shape of `GET /v2/samples`.
+    static func sample(_ stored: StoredSample) -> JSONValue {
+        let sample = stored.sample
+        return .object([
+            "id": .string(sample.messageID), "meter": .string(sample.name), "type": .string(sample.type.rawValue),
+            "unit": .string(sample.unit), "volume": .number(sample.volume), "user_id": .optional(sample.userID),
+            "project_id": .optional(sample.projectID), "resource_id": .string(sample.resourceID),
+            "timestamp": timestamp(sample.timestamp), "recorded_at": timestamp(stored.recordedAt),
+            "source": .string(sample.source), "metadata": .object(sample.resourceMetadata),
+        ])
+    }
+
+    static func meter(_ meter: MeterRecord) -> JSONValue {
+        .object([
+            "name": .string(meter.name), "type": .string(meter.type.rawValue), "unit": .string(meter.unit),
+            "resource_id": .string(meter.resourceID), "project_id": .optional(meter.projectID),
+            "user_id": .optional(meter.userID), "source": .string(meter.source),
+            "meter_id": .string(Data("\(meter.resourceID)+\(meter.name)".utf8).base64EncodedString()),
+        ])
+    }
+
+    static func resource(_ resource: ResourceRecord, base: String, links: Bool = true) -> JSONValue {
+        let escaped = resource.resourceID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? resource.resourceID
+        var linkList: [JSONValue] = [.object(["href": .string("\(base)/v2/resources/\(escaped)"), "rel": "self"])]
+        if links {
+            for meter in resource.meters {
+                linkList.append(.object([
+                    "href": .string("\(base)/v2/meters/\(meter)?q.field=resource_id&q.value=\(escaped)"),
+                    "rel": .string(meter),
+                ]))
+            }
+        }
+        return .object([
+            "resource_id": .string(resource.resourceID), "project_id": .optional(resource.projectID),
+            "user_id": .optional(resource.userID), "source": .string(resource.source),
+            "first_sample_timestamp": timestamp(resource.firstSample),
+            "last_sample_timestamp": timestamp(resource.lastSample),
+            "metadata": .object(resource.metadata), "links": .array(linkList),
+        ])
+    }
+
+    static func statistics(_ row: StatisticsRow, aggregates: [Aggregate]) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "avg": .number(row.avg), "count": .number(Double(row.count)), "max": .number(row.max),
+            "min": .number(row.min), "sum": .number(row.sum), "unit": .string(row.unit),
+            "duration": .number(row.duration), "duration_start": timestamp(row.durationStart),
+            "duration_end": timestamp(row.durationEnd), "period": .number(Double(row.period)),
+            "period_start": timestamp(row.periodStart), "period_end": timestamp(row.periodEnd),
+            "groupby": row.groupBy.isEmpty ? .null : .object(row.groupBy.mapValues { .optional($0) }),
+        ]
+        if !aggregates.isEmpty {
+            var values: [String: JSONValue] = [:]
+            for aggregate in aggregates { values[aggregate.description] = .number(row.value(of: aggregate)) }
+            object["aggregate"] = .object(values)
+        }
+        return .object(object)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import VirtmonModel
+
+/// Checks a decoded batch against `IngestLimits` and says which sample or event is wrong and why.
+public struct BatchValidator: Sendable {
+    public var limits: IngestLimits
+
+    public init(limits: IngestLimits) {
+        self.limits = limits
+    }
+
+    /// Throws the first problem found; a batch is stored whole or not at all.
+    public func validate(_ batch: Batch, now: Date) throws(IngestError) {
+        guard batch.version == Batch.currentVersion else {
+            throw IngestError(.unknownVersion, "batch version \(batch.version); this collector reads version \(Batch.currentVersion)")
+        }
+        guard !batch.agent.isEmpty, batch.agent.utf8.count <= limits.maxFieldLength else {
+            throw IngestError(.invalid, "agent id must be 1 to \(limits.maxFieldLength) bytes")
+        }
+        guard batch.host.utf8.count <= limits.maxFieldLength else {
+            throw IngestError(.invalid, "host name longer than \(limits.maxFieldLength) bytes")
+        }
+        guard batch.sequence <= UInt64(Int64.max) else { throw IngestError(.invalid, "seq \(batch.sequence) is out of range") }
+        guard abs(batch.sentAt.timeIntervalSince(now)) <= limits.clockWindow else {
+            throw IngestError(
+                .stale,
+                "sent_at \(WireTimestamp.format(batch.sentAt)) is \(Int(batch.sentAt.timeIntervalSince(now))) s from the collector's clock; the window is ±\(Int(limits.clockWindow)) s")
+        }
+        guard batch.samples.count <= limits.maxSamples else {
+            throw IngestError(.oversized, "\(batch.samples.count) samples in one batch; at most \(limits.maxSamples)")
+        }
+        guard batch.events.count <= limits.maxEvents else {
+            throw IngestError(.oversized, "\(batch.events.count) events in one batch; at most \(limits.maxEvents)")
+        }
+        for (index, sample) in batch.samples.enumerated() {
+            try validate(sample, now: now, at: "samples[\(index)]")
+        }
+        for (index, event) in batch.events.enumerated() {
+            try validate(event, at: "events[\(index)]")
+        }
+    }
+
+    /// One sample: names present and bounded, a finite volume, a sane timestamp, bounded metadata.
+    public func validate(_ sample: Sample, now: Date, at place: String) throws(IngestError) {
+        func field(_ name: String, _ value: String?, required: Bool = true) throws(IngestError) {
+            guard let value else {
+                if required { throw IngestError(.invalid, "\(place).\(name) is missing") }
+                return
+            }
+            if required && value.isEmpty { throw IngestError(.invalid, "\(place).\(name) is empty") }
+            guard value.utf8.count <= limits.maxFieldLength else {
+                throw IngestError(.invalid, "\(place).\(name) is longer than \(limits.maxFieldLength) bytes")
+            }
+        }
+        try field("counter_name", sample.name)
+        try field("counter_unit", sample.unit, required: false)
+        try field("resource_id", sample.resourceID)
+        try field("project_id", sample.projectID, required: false)
+        try field("user_id", sample.userID, required: false)
+        try field("source", sample.source, required: false)
+        try field("message_id", sample.messageID, required: false)
+        guard sample.volume.isFinite else { throw IngestError(.invalid, "\(place).counter_volume is not a finite number") }
+        guard sample.timestamp >= limits.earliestTimestamp else {
+            throw IngestError(.invalid, "\(place).timestamp \(WireTimestamp.format(sample.timestamp)) is before \(WireTimestamp.format(limits.earliestTimestamp))")
+        }
+        guard sample.timestamp.timeIntervalSince(now) <= limits.maxFutureSkew else {
+            throw IngestError(.invalid, "\(place).timestamp \(WireTimestamp.format(sample.timestamp)) is more than \(Int(limits.maxFutureSkew)) s in the future")
+        }
+        guard WireJSON.encode(.object(sample.resourceMetadata)).count <= limits.maxMetadataBytes else {
+            throw IngestError(.invalid, "\(place).resource_metadata is larger than \(limits.maxMetadataBytes) bytes")
+        }
+    }
+
+    func validate(_ event: Event, at place: String) throws(IngestError) {
+        for (name, value) in [("id", event.id), ("type", event.type), ("host", event.host), ("resource", event.resource)] {
+            guard value.utf8.count <= limits.maxFieldLength else {
+                throw IngestError(.invalid, "\(place).\(name) is longer than \(limits.maxFieldLength) bytes")
+            }
+        }
+        guard !event.id.isEmpty, !event.type.isEmpty else { throw IngestError(.invalid, "\(place) needs an id and a type") }
+        guard event.message.utf8.count <= limits.maxMetadataBytes,
+              WireJSON.encode(.object(event.details)).count <= limits.maxMetadataBytes
+        else {
+            throw IngestError(.invalid, "\(place) message or details larger than \(limits.maxMetadataBytes) bytes")
+        }
+    }
+}

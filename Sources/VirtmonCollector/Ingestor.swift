@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import VirtmonModel
+import VirtmonStorage
+
+/// The one path every received batch takes, whatever carried it: bound its size, verify its signature over
+/// the exact bytes, decode, validate, check its clock, commit. Every refusal is counted by reason and logged
+/// at a limited rate.
+public final class Ingestor: Sendable {
+    /// How the batch arrived, for the counters.
+    public enum Transport: String, Sendable {
+        case http, udp
+    }
+
+    private let storage: any Storage
+    private let signature: BatchSignature
+    private let validator: BatchValidator
+    private let logger: Logger
+    public let counters: IngestCounters
+    public let limits: IngestLimits
+
+    public init(storage: any Storage, secret: String, limits: IngestLimits = IngestLimits(), logger: Logger) {
+        self.storage = storage
+        signature = BatchSignature(secret: secret)
+        validator = BatchValidator(limits: limits)
+        self.limits = limits
+        self.logger = logger
+        counters = IngestCounters()
+    }
+
+    /// Whether batches must be signed.
+    public var requiresSignature: Bool { signature.isEnabled }
+
+    /// Takes one UDP datagram: the `virtmon/1 SIGNATURE` line, then the body.
+    public func ingest(datagram: Data, now: Date = Date()) async throws(IngestError) -> IngestOutcome {
+        let frame: SignedFrame
+        do {
+            frame = try SignedFrame.decode(datagram)
+        } catch {
+            counters.received(Transport.udp.rawValue)
+            let refusal = IngestError(.malformed, error.description)
+            counters.refused(.malformed)
+            if counters.shouldLog(.malformed).log {
+                logger.warning("datagram refused: \(refusal.detail)", metadata: ["reason": "malformed", "transport": "udp"])
+            }
+            throw refusal
+        }
+        return try await ingest(body: frame.body, signature: frame.signature, transport: .udp, now: now)
+    }
+
+    /// Takes one batch body and its signature (nil when the sender sent none).
+    public func ingest(body: Data, signature given: String?, transport: Transport, now: Date = Date()) async throws(IngestError) -> IngestOutcome {
+        counters.received(transport.rawValue)
+        do {
+            return try await accept(body: body, signature: given, transport: transport, now: now)
+        } catch {
+            counters.refused(error.reason)
+            let (log, suppressed) = counters.shouldLog(error.reason)
+            if log {
+                var metadata: Logger.Metadata = ["reason": "\(error.reason)", "transport": "\(transport.rawValue)"]
+                if suppressed > 0 { metadata["not_logged_since_last"] = "\(suppressed)" }
+                if error.reason == .storageFailure {
+                    logger.error("batch not stored: \(error.detail)", metadata: metadata)
+                } else {
+                    logger.warning("batch refused: \(error.detail)", metadata: metadata)
+                }
+            }
+            throw error
+        }
+    }
+
+    private func accept(body: Data, signature given: String?, transport: Transport, now: Date) async throws(IngestError) -> IngestOutcome {
+        guard body.count <= limits.maxBodyBytes else {
+            throw IngestError(.oversized, "body of \(body.count) bytes; at most \(limits.maxBodyBytes)")
+        }
+        if signature.isEnabled {
+            guard let given, !given.isEmpty else {
+                throw IngestError(.unsigned, "this collector requires signed batches (set the agent's publishing secret)")
+            }
+            guard signature.verify(body, signature: given) else {
+                throw IngestError(.badSignature, "signature does not match the body (different secret, or altered in transit)")
+            }
+        }
+        let batch: Batch
+        do {
+            batch = try Batch.decode(body)
+        } catch {
+            throw IngestError(.malformed, "not a virtmon batch: \(Ingestor.describe(error))")
+        }
+        try validator.validate(batch, now: now)
+        let started = ContinuousClock.now
+        counters.commitStarted()
+        do {
+            let result = try await storage.commit(IngestBatch(
+                origin: BatchOrigin(agent: batch.agent, host: batch.host, sequence: batch.sequence),
+                samples: batch.samples, events: batch.events, receivedAt: now))
+            let seconds = (ContinuousClock.now - started).inSeconds
+            switch result {
+            case .stored:
+                counters.commitFinished(seconds: seconds, samples: batch.samples.count, events: batch.events.count)
+                return .stored(samples: batch.samples.count, events: batch.events.count)
+            case .duplicate:
+                counters.commitFinished(seconds: seconds, samples: nil, events: 0)
+                counters.duplicate()
+                return .duplicate
+            }
+        } catch {
+            counters.commitFinished(seconds: (ContinuousClock.now - started).inSeconds, samples: nil, events: 0)
+            throw IngestError(.storageFailure, "\(error)")
+        }
+    }
+
+    /// Decoding errors name the path to the bad value, which is what a sender needs to fix it.
+    static func describe(_ error: any Error) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            let text = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.isEmpty ? "the body" : String(text.drop(while: { $0 == "." }))
+        }
+        switch decoding {
+        case .dataCorrupted(let context):
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return "\(path(context)): \(underlying ?? context.debugDescription)"
+        case .keyNotFound(let key, let context): return "\(path(context)): missing \"\(key.stringValue)\""
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Receives batches as UDP datagrams (best effort: there is no answer, refusals are only counted and logged).
+public struct UDPIngestService: Service {
+    private let host: String
+    private let port: Int
+    private let ingestor: Ingestor
+    private let logger: Logger
+    private let onBound: @Sendable (Int) -> Void
+
+    /// `onBound` receives the port actually bound (useful with port 0).
+    public init(host: String, port: Int, ingestor: Ingestor, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.host = host
+        self.port = port
+        self.ingestor = ingestor
+        self.logger = logger
+        self.onBound = onBound
+    }
+
+    public func run() async throws {
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            // The default receive buffer would cut datagrams at 2 KiB; a batch may fill a whole datagram.
+            .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 * 1024 * 1024)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+        let bound = channel.channel.localAddress?.port ?? port
+        logger.info("collector receiving UDP", metadata: ["address": "\(host):\(bound)"])
+        onBound(bound)
+        try await withGracefulShutdownHandler {
+            try await channel.executeThenClose { inbound, _ in
+                for try await envelope in inbound {
+                    let datagram = Data(envelope.data.readableBytesView)
+                    // Refusals are counted and logged inside; UDP has nobody to answer.
+                    _ = try? await ingestor.ingest(datagram: datagram)
+                }
+            }
+        } onGracefulShutdown: {
+            channel.channel.close(promise: nil)
+        }
+    }
+}

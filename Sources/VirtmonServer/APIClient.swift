@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import VirtmonModel
+
+/// The CLI's client for a collector's API: endpoint and token from flags, then VIRTMON_ENDPOINT and
+/// VIRTMON_TOKEN, then the defaults `virtmon up` uses (127.0.0.1:8777 and the token it keeps in its data dir).
+public struct APIClient: Sendable {
+    public var endpoint: String
+    public var token: String?
+
+    /// A static client: created once, never shut down, so no command has to remember to.
+    private static let http = HTTPClient(eventLoopGroupProvider: .singleton)
+
+    public init(endpoint: String?, token: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        var base = endpoint ?? environment["VIRTMON_ENDPOINT"] ?? "http://127.0.0.1:8777"
+        while base.hasSuffix("/") { base.removeLast() }
+        self.endpoint = base
+        if let token = token ?? environment["VIRTMON_TOKEN"] {
+            self.token = token
+        } else {
+            let path = (AgentConfig.defaultDataDir() as NSString).appendingPathComponent("admin-token")
+            self.token = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// Failures worded for a terminal.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// GET `path` with query pairs, decoded as JSON.
+    public func get(_ path: String, _ query: [(String, String)] = []) async throws -> JSONValue {
+        var components = URLComponents(string: endpoint + path)
+        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
+        // URLComponents leaves '+' alone, which a server reads as a space.
+        let encodedQuery = components?.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        components?.percentEncodedQuery = encodedQuery
+        guard let url = components?.string else { throw Failure(description: "bad endpoint '\(endpoint)'") }
+        var request = HTTPClientRequest(url: url)
+        if let token { request.headers.add(name: "X-Auth-Token", value: token) }
+        let response: HTTPClientResponse
+        do {
+            response = try await APIClient.http.execute(request, timeout: .seconds(60))
+        } catch {
+            throw Failure(description: "cannot reach the collector at \(endpoint): \(error) (is `virtmon up` or `virtmon collector` running? set --endpoint or VIRTMON_ENDPOINT)")
+        }
+        let body = try await response.body.collect(upTo: 256 * 1024 * 1024)
+        let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView))
+        guard (200..<300).contains(Int(response.status.code)) else {
+            var message = String(buffer: body)
+            if case .object(let object)? = value {
+                if case .string(let text)? = object["error"] { message = text }
+                if case .object(let inner)? = object["error_message"], case .string(let text)? = inner["faultstring"] { message = text }
+            }
+            if response.status.code == 401 && token == nil {
+                message += " (no token: pass --token, set VIRTMON_TOKEN, or run `virtmon up` which keeps one in its data dir)"
+            }
+            throw Failure(description: "collector answered \(response.status.code): \(message)")
+        }
+        guard let value else { throw Failure(description: "collector answered with something that is not JSON") }
+        return value
+    }
+}

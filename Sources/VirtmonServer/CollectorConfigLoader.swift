@@ -1,0 +1,77 @@
+import Foundation
+import Yams
+
+/// Reads the `collector:` section of a virtmon YAML file (the agent's loader reads the rest), with the same
+/// file:line:column errors.
+public enum CollectorConfigLoader {
+    public static func load(path: String, into config: inout CollectorConfig) throws(ConfigError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, message: "cannot read: \((error as NSError).localizedDescription)")
+        }
+        try parse(text, file: path, into: &config)
+    }
+
+    public static func parse(_ text: String, file: String, into config: inout CollectorConfig) throws(ConfigError) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigError(file: file, message: "not valid YAML: \(error)")
+        }
+        guard let root, root.null == nil, let section = root.mapping?["collector"] else { return }
+        let reader = ConfigReader(file: file)
+        let keys = ["listen", "udp", "storage", "data_dir", "secret", "admin_token", "project_tokens", "retention", "clock_window", "log_level"]
+        for (key, value) in try reader.mapping(section, "collector", known: keys) {
+            switch key {
+            case "listen":
+                let text = try reader.string(value, "collector.listen")
+                guard let endpoint = CollectorConfig.Endpoint(parsing: text) else {
+                    throw reader.error(value, "collector.listen must be HOST:PORT, got '\(text)'")
+                }
+                config.listen = endpoint
+            case "udp":
+                let text = try reader.string(value, "collector.udp")
+                if text == "off" || text.isEmpty {
+                    config.udp = nil
+                } else {
+                    guard let endpoint = CollectorConfig.Endpoint(parsing: text) else {
+                        throw reader.error(value, "collector.udp must be HOST:PORT or off, got '\(text)'")
+                    }
+                    config.udp = endpoint
+                }
+            case "storage":
+                let text = try reader.nonEmptyString(value, "collector.storage")
+                guard text.hasPrefix("sqlite://") || text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
+                    throw reader.error(value, "collector.storage must be sqlite:///PATH or postgres://USER@HOST:PORT/DB")
+                }
+                config.storage = text
+            case "data_dir": config.dataDir = try reader.nonEmptyString(value, "collector.data_dir")
+            case "secret": config.secret = try reader.string(value, "collector.secret")
+            case "admin_token": config.adminToken = try reader.nonEmptyString(value, "collector.admin_token")
+            case "project_tokens":
+                var tokens: [String: String] = [:]
+                guard let mapping = value.mapping else {
+                    throw reader.error(value, "collector.project_tokens must map project ids to tokens")
+                }
+                for (projectNode, tokenNode) in mapping {
+                    guard let project = projectNode.scalar?.string, !project.isEmpty else {
+                        throw reader.error(projectNode, "collector.project_tokens: project ids must be plain text")
+                    }
+                    tokens[try reader.nonEmptyString(tokenNode, "collector.project_tokens.\(project)")] = project
+                }
+                config.projectTokens = tokens
+            case "retention": config.retention = try reader.duration(value, "collector.retention", minimum: .seconds(60))
+            case "clock_window": config.clockWindow = try reader.duration(value, "collector.clock_window", minimum: .seconds(1))
+            default:
+                let level = try reader.string(value, "collector.log_level")
+                guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
+                    throw reader.error(value, "collector.log_level must be trace, debug, info, notice, warning, error or critical")
+                }
+                config.logLevel = level
+            }
+        }
+    }
+}

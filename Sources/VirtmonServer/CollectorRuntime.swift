@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import VirtmonAPI
+import VirtmonCollector
+import VirtmonModel
+import VirtmonStorage
+import VirtmonStoragePostgres
+import VirtmonStorageSQLite
+
+/// The collector, assembled: storage opened and migrated, ingest, the HTTP API and UDP receiver as services.
+public struct CollectorRuntime: Sendable {
+    public let config: CollectorConfig
+    public let storage: any Storage
+    public let ingestor: Ingestor
+    public let adminToken: String
+    let logger: Logger
+    /// Called with the bound HTTP and UDP ports (useful with port 0).
+    let onBound: @Sendable (_ http: Int?, _ udp: Int?) -> Void
+    let boundPorts = BoundPorts()
+
+    /// Opens the store named by the config; errors say which store and why.
+    public static func build(
+        config: CollectorConfig, logger: Logger, onBound: @escaping @Sendable (_ http: Int?, _ udp: Int?) -> Void = { _, _ in }
+    ) async throws -> CollectorRuntime {
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        let storage = try await openStorage(config.storageURL, logger: logger)
+        let adminToken = try config.adminToken ?? SecretFile.loadOrCreate(path: (config.dataDir as NSString).appendingPathComponent("admin-token"))
+        var limits = IngestLimits()
+        limits.clockWindow = config.clockWindow.inSeconds
+        let ingestor = Ingestor(storage: storage, secret: config.secret, limits: limits, logger: logger)
+        return CollectorRuntime(config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, logger: logger, onBound: onBound)
+    }
+
+    /// `sqlite:///PATH` or `postgres://…`.
+    public static func openStorage(_ url: String, logger: Logger) async throws -> any Storage {
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard path.hasPrefix("/") else {
+                throw StorageURLError(url: url, reason: "needs an absolute path: sqlite:///var/lib/virtmon/virtmon.db")
+            }
+            return try SQLiteStorage(path: path)
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return try await PostgresStorage(url: url, logger: logger)
+        }
+        throw StorageURLError(url: url, reason: "unknown storage; use sqlite:///PATH or postgres://USER@HOST:PORT/DATABASE")
+    }
+
+    /// The collector's services, in start order.
+    public func serviceConfigurations() -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let environment = APIEnvironment(
+            storage: storage, ingestor: ingestor,
+            tokens: TokenTable(adminToken: adminToken, projectTokens: config.projectTokens), logger: logger)
+        let ports = boundPorts
+        let notify = onBound
+        let expectsUDP = config.udp != nil
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: RetentionService(storage: storage, retention: config.retention, logger: logger), serviceName: "retention"),
+        ]
+        if let udp = config.udp {
+            services.append(.init(
+                service: UDPIngestService(host: udp.host, port: udp.port, ingestor: ingestor, logger: logger) { port in
+                    if let (http, udp) = ports.set(udp: port, expectsUDP: expectsUDP) { notify(http, udp) }
+                },
+                serviceName: "udp"))
+        }
+        let listen = config.listen
+        let logger = self.logger
+        services.append(.init(
+            service: APIServer.application(environment, host: listen.host, port: listen.port) { port in
+                logger.notice("collector API listening", metadata: ["url": "http://\(CollectorConfig.Endpoint(host: listen.host, port: port))"])
+                if let (http, udp) = ports.set(http: port, expectsUDP: expectsUDP) { notify(http, udp) }
+            },
+            serviceName: "http"))
+        return services
+    }
+
+    /// Runs until SIGINT/SIGTERM, then closes the store.
+    public func run() async throws {
+        logger.notice("virtmon collector starting", metadata: [
+            "storage": "\(CollectorRuntime.redact(config.storageURL))", "listen": "\(config.listen)",
+            "udp": "\(config.udp.map(\.description) ?? "off")", "signed": "\(!config.secret.isEmpty)",
+        ])
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: serviceConfigurations(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await storage.close()
+            throw error
+        }
+        await storage.close()
+    }
+
+    static func redact(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+}
+
+/// Collects the bound ports until both are known, then reports them once.
+final class BoundPorts: Sendable {
+    private let state = MutexBox<(http: Int?, udp: Int?, reported: Bool)>((nil, nil, false))
+
+    func set(http: Int? = nil, udp: Int? = nil, expectsUDP: Bool) -> (Int?, Int?)? {
+        state.withLock { value in
+            if let http { value.http = http }
+            if let udp { value.udp = udp }
+            guard !value.reported, value.http != nil, value.udp != nil || !expectsUDP else { return nil }
+            value.reported = true
+            return (value.http, value.udp)
+        }
+    }
+}
+
+/// A Mutex in a class, so a Sendable reference can share it.
+final class MutexBox<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import VirtmonModel
+
+/// `virtmon up`: a collector on SQLite in the data dir and an agent polling this host publishing to it over
+/// signed HTTP, in one process. The admin token and the agent secret are generated once and kept.
+public struct UpRuntime: Sendable {
+    let collector: CollectorRuntime
+    let agent: AgentRuntime
+    let logger: Logger
+
+    public static func build(
+        dataDir: String, listen: CollectorConfig.Endpoint, agentConfig: AgentConfig, interval: Duration?, logger: Logger,
+        onReady: @escaping @Sendable (_ url: String, _ token: String) -> Void
+    ) async throws -> UpRuntime {
+        var config = CollectorConfig(dataDir: dataDir)
+        config.listen = listen
+        config.udp = nil
+        config.secret = try SecretFile.loadOrCreate(path: (dataDir as NSString).appendingPathComponent("agent-secret"))
+        let tokenBox = MutexBox<String>("")
+        let collector = try await CollectorRuntime.build(config: config, logger: logger) { http, _ in
+            let url = "http://\(CollectorConfig.Endpoint(host: listen.host, port: http ?? listen.port))"
+            onReady(url, tokenBox.withLock { $0 })
+        }
+        tokenBox.withLock { $0 = collector.adminToken }
+        var agentConfig = agentConfig
+        agentConfig.publishing.secret = config.secret
+        // The agent's spool makes start-up order irrelevant: batches wait until the API is listening.
+        let options = AgentOptions(
+            publishers: ["http://\(listen)/api/v1/batches"], interval: interval, dataDir: (dataDir as NSString).appendingPathComponent("agent"))
+        let agent = try AgentRuntime.build(config: agentConfig, options: options, logger: logger)
+        return UpRuntime(collector: collector, agent: agent, logger: logger)
+    }
+
+    /// Runs both until SIGINT/SIGTERM. The agent's services come last so they stop first and flush into the
+    /// collector, which stops after them.
+    public func run() async throws {
+        agent.logStart()
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: collector.serviceConfigurations() + agent.serviceConfigurations(),
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await collector.storage.close()
+            throw error
+        }
+        await collector.storage.close()
+    }
+}
