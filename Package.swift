@@ -152,6 +152,8 @@ let package = Package(
                 "VirtmonServer", "VirtmonCollector", "VirtmonAPI", "VirtmonStorage", "VirtmonStorageSQLite",
                 "VirtmonTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
