@@ -16,6 +16,9 @@ command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v free >/dev/null 2>&1 || packages+=(procps)
 # A real QEMU for the hypervisor-process checks (firmware-only guests; no libvirt needed for those tests).
 command -v qemu-system-x86_64 >/dev/null 2>&1 || packages+=(qemu-system-x86)
+# The collector's stores: SQLite (headers to build against) and a real PostgreSQL server for the conformance suite.
+[ -e /usr/include/sqlite3.h ] || packages+=(libsqlite3-dev)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: need root to install ${packages[*]} (apt-get); run as root or install them first" >&2
@@ -32,9 +35,21 @@ for tool in prometheus-node-exporter qemu-system-x86_64 pmap; do
   command -v "$tool" >/dev/null || { echo "scripts/test.sh: $tool did not install" >&2; exit 1; }
 done
 
+# --- The real Ceilometer client, from PyPI, in a virtualenv kept beside the build -------------------------
+venv=.build/ceilometer-venv
+if [ ! -x "$venv/bin/ceilometer" ]; then
+  log "installing python-ceilometerclient 2.9.0 from PyPI into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check python-ceilometerclient==2.9.0
+fi
+export VIRTMON_CEILOMETER="$PWD/$venv/bin/ceilometer"
+
 # --- Throwaway servers: each started under $run with its PID recorded, all stopped on exit ---------------
 run=$(mktemp -d /tmp/virtmon-test.XXXXXX)
+chmod 755 "$run"  # PostgreSQL runs as the postgres user and must reach its directory
 stop_all() {
+  bash scripts/postgres.sh stop "$run/postgres" || true
   for pidfile in "$run"/*.pid; do
     [ -e "$pidfile" ] || continue
     kill "$(cat "$pidfile")" 2>/dev/null || true
@@ -42,7 +57,12 @@ stop_all() {
   rm -rf "$run"
 }
 trap stop_all EXIT
-# (The collector and VM issues add PostgreSQL and libvirtd here.)
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+log "starting a throwaway PostgreSQL"
+VIRTMON_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start "$run/postgres" "$(free_port)")
+export VIRTMON_TEST_POSTGRES_URL
+echo "PostgreSQL at $VIRTMON_TEST_POSTGRES_URL (pid $(cat "$run/postgres/postgres.pid"))"
+# (The VM issue adds libvirtd here.)
 
 # --- The suite ---------------------------------------------------------------------------------------------
 # The spool test keeps its HTTP destination away this long before it appears: the acceptance figure.

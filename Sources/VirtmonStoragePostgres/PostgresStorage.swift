@@ -21,6 +21,8 @@ public final class PostgresStorage: Storage {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
+        // Let the pool start before the first lease, rather than have it warn that run() is not running yet.
+        await Task.yield()
         do {
             try await migrate()
         } catch {
@@ -110,17 +112,11 @@ public final class PostgresStorage: Storage {
                 return count
             }
             if let origin = batch.origin {
-                let inserted = try await run(
-                    "INSERT INTO batches(agent, seq, received_at) VALUES($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
-                    [.text(origin.agent), .integer(Int64(bitPattern: origin.sequence)), .integer(received)])
+                let (sql, values) = SQLStatements.recordBatch(.postgres, origin, receivedAt: received)
                 // Nothing was written: committing the empty transaction is the same as rolling it back.
-                if inserted == 0 { return CommitResult.duplicate }
-                _ = try await run(
-                    """
-                    INSERT INTO agents(agent, host, last_seen, batches) VALUES($1, $2, $3, 1)
-                    ON CONFLICT(agent) DO UPDATE SET host = excluded.host, last_seen = excluded.last_seen,
-                        batches = agents.batches + 1
-                    """, [.text(origin.agent), .text(origin.host), .integer(received)])
+                if try await run(sql, values) == 0 { return CommitResult.duplicate }
+                let agent = SQLStatements.upsertAgent(.postgres, origin, receivedAt: received)
+                _ = try await run(agent.0, agent.1)
             }
             var index = LatestIndex()
             // Many rows per INSERT, well under PostgreSQL's 65,535 parameters per statement.
@@ -133,66 +129,22 @@ public final class PostgresStorage: Storage {
                 for sample in part {
                     let base = values.count
                     tuples.append("(" + (1...12).map { $0 == 10 ? "$\(base + $0)::jsonb" : "$\(base + $0)" }.joined(separator: ",") + ")")
-                    values += [
-                        .text(sample.name), .text(sample.type.rawValue), .text(sample.unit), .real(sample.volume),
-                        .optional(sample.userID), .optional(sample.projectID), .text(sample.resourceID),
-                        .integer(microseconds(sample.timestamp)), .integer(received),
-                        .text(MetadataCoding.encode(sample.resourceMetadata)), .text(sample.source), .text(sample.messageID),
-                    ]
+                    values += SQLStatements.sampleValues(sample, receivedAt: received)
                     index.add(sample)
                 }
-                _ = try await run(
-                    """
-                    INSERT INTO samples(meter, type, unit, volume, user_id, project_id, resource_id, ts, recorded_at,
-                        metadata, source, message_id) VALUES \(tuples.joined(separator: ","))
-                    """, values)
+                _ = try await run("INSERT INTO samples(\(SQLStatements.sampleColumns)) VALUES \(tuples.joined(separator: ","))", values)
             }
             for (meter, lastMicros) in index.meters.values {
-                _ = try await run(
-                    """
-                    INSERT INTO meters(meter, resource_id, type, unit, project_id, user_id, source, last_ts)
-                    VALUES($1, $2, $3, $4, $5, $6, $7, $8)
-                    ON CONFLICT(meter, resource_id) DO UPDATE SET type = excluded.type, unit = excluded.unit,
-                        project_id = excluded.project_id, user_id = excluded.user_id, source = excluded.source,
-                        last_ts = excluded.last_ts
-                    WHERE excluded.last_ts >= meters.last_ts
-                    """,
-                    [
-                        .text(meter.name), .text(meter.resourceID), .text(meter.type.rawValue), .text(meter.unit),
-                        .optional(meter.projectID), .optional(meter.userID), .text(meter.source), .integer(lastMicros),
-                    ])
+                let statement = SQLStatements.upsertMeter(.postgres, meter, lastMicros: lastMicros)
+                _ = try await run(statement.0, statement.1)
             }
             for state in index.resources.values {
-                let resource = state.record
-                _ = try await run(
-                    """
-                    INSERT INTO resources(resource_id, project_id, user_id, source, first_ts, last_ts, metadata)
-                    VALUES($1, $2, $3, $4, $5, $6, $7::jsonb)
-                    ON CONFLICT(resource_id) DO UPDATE SET
-                        project_id = CASE WHEN excluded.last_ts >= resources.last_ts THEN excluded.project_id ELSE resources.project_id END,
-                        user_id = CASE WHEN excluded.last_ts >= resources.last_ts THEN excluded.user_id ELSE resources.user_id END,
-                        source = CASE WHEN excluded.last_ts >= resources.last_ts THEN excluded.source ELSE resources.source END,
-                        metadata = CASE WHEN excluded.last_ts >= resources.last_ts THEN excluded.metadata ELSE resources.metadata END,
-                        first_ts = LEAST(resources.first_ts, excluded.first_ts),
-                        last_ts = GREATEST(resources.last_ts, excluded.last_ts)
-                    """,
-                    [
-                        .text(resource.resourceID), .optional(resource.projectID), .optional(resource.userID),
-                        .text(resource.source), .integer(microseconds(resource.firstSample)),
-                        .integer(microseconds(resource.lastSample)), .text(MetadataCoding.encode(resource.metadata)),
-                    ])
+                let statement = SQLStatements.upsertResource(.postgres, state.record)
+                _ = try await run(statement.0, statement.1)
             }
             for event in batch.events {
-                _ = try await run(
-                    """
-                    INSERT INTO events(id, ts, type, level, host, resource, message, details)
-                    VALUES($1, $2, $3, $4, $5, $6, $7, $8::jsonb) ON CONFLICT(id) DO NOTHING
-                    """,
-                    [
-                        .text(event.id), .integer(microseconds(event.time)), .text(event.type), .text(event.level.rawValue),
-                        .text(event.host), .text(event.resource), .text(event.message),
-                        .text(MetadataCoding.encode(event.details)),
-                    ])
+                let statement = SQLStatements.insertEvent(.postgres, event)
+                _ = try await run(statement.0, statement.1)
             }
             return CommitResult.stored
         }

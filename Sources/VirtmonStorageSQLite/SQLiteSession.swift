@@ -53,80 +53,21 @@ actor SQLiteSession {
 
     private func write(_ batch: IngestBatch) throws -> CommitResult {
         let received = microseconds(batch.receivedAt)
+        func run(_ statement: (String, [SQLValue])) throws { try connection.query(statement.0, statement.1) }
         if let origin = batch.origin {
-            try connection.query(
-                "INSERT INTO batches(agent, seq, received_at) VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                [.text(origin.agent), .integer(Int64(bitPattern: origin.sequence)), .integer(received)])
+            try run(SQLStatements.recordBatch(.sqlite, origin, receivedAt: received))
             if connection.changes == 0 { return .duplicate }
-            try connection.query(
-                """
-                INSERT INTO agents(agent, host, last_seen, batches) VALUES(?1, ?2, ?3, 1)
-                ON CONFLICT(agent) DO UPDATE SET host = excluded.host, last_seen = excluded.last_seen,
-                    batches = agents.batches + 1
-                """, [.text(origin.agent), .text(origin.host), .integer(received)])
+            try run(SQLStatements.upsertAgent(.sqlite, origin, receivedAt: received))
         }
         var index = LatestIndex()
+        let insert = "INSERT INTO samples(\(SQLStatements.sampleColumns)) VALUES(\((1...12).map { "?\($0)" }.joined(separator: ", ")))"
         for sample in batch.samples {
-            try connection.query(
-                """
-                INSERT INTO samples(meter, type, unit, volume, user_id, project_id, resource_id, ts, recorded_at,
-                    metadata, source, message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                """,
-                [
-                    .text(sample.name), .text(sample.type.rawValue), .text(sample.unit), .real(sample.volume),
-                    .optional(sample.userID), .optional(sample.projectID), .text(sample.resourceID),
-                    .integer(microseconds(sample.timestamp)), .integer(received),
-                    .text(MetadataCoding.encode(sample.resourceMetadata)), .text(sample.source), .text(sample.messageID),
-                ])
+            try connection.query(insert, SQLStatements.sampleValues(sample, receivedAt: received))
             index.add(sample)
         }
-        for (meter, lastMicros) in index.meters.values {
-            try connection.query(
-                """
-                INSERT INTO meters(meter, resource_id, type, unit, project_id, user_id, source, last_ts)
-                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                ON CONFLICT(meter, resource_id) DO UPDATE SET type = excluded.type, unit = excluded.unit,
-                    project_id = excluded.project_id, user_id = excluded.user_id, source = excluded.source,
-                    last_ts = excluded.last_ts
-                WHERE excluded.last_ts >= meters.last_ts
-                """,
-                [
-                    .text(meter.name), .text(meter.resourceID), .text(meter.type.rawValue), .text(meter.unit),
-                    .optional(meter.projectID), .optional(meter.userID), .text(meter.source), .integer(lastMicros),
-                ])
-        }
-        for state in index.resources.values {
-            let resource = state.record
-            try connection.query(
-                """
-                INSERT INTO resources(resource_id, project_id, user_id, source, first_ts, last_ts, metadata)
-                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                ON CONFLICT(resource_id) DO UPDATE SET
-                    project_id = CASE WHEN excluded.last_ts >= resources.last_ts THEN excluded.project_id ELSE resources.project_id END,
-                    user_id = CASE WHEN excluded.last_ts >= resources.last_ts THEN excluded.user_id ELSE resources.user_id END,
-                    source = CASE WHEN excluded.last_ts >= resources.last_ts THEN excluded.source ELSE resources.source END,
-                    metadata = CASE WHEN excluded.last_ts >= resources.last_ts THEN excluded.metadata ELSE resources.metadata END,
-                    first_ts = MIN(resources.first_ts, excluded.first_ts),
-                    last_ts = MAX(resources.last_ts, excluded.last_ts)
-                """,
-                [
-                    .text(resource.resourceID), .optional(resource.projectID), .optional(resource.userID),
-                    .text(resource.source), .integer(microseconds(resource.firstSample)),
-                    .integer(microseconds(resource.lastSample)), .text(MetadataCoding.encode(resource.metadata)),
-                ])
-        }
-        for event in batch.events {
-            try connection.query(
-                """
-                INSERT INTO events(id, ts, type, level, host, resource, message, details)
-                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING
-                """,
-                [
-                    .text(event.id), .integer(microseconds(event.time)), .text(event.type), .text(event.level.rawValue),
-                    .text(event.host), .text(event.resource), .text(event.message),
-                    .text(MetadataCoding.encode(event.details)),
-                ])
-        }
+        for (meter, lastMicros) in index.meters.values { try run(SQLStatements.upsertMeter(.sqlite, meter, lastMicros: lastMicros)) }
+        for state in index.resources.values { try run(SQLStatements.upsertResource(.sqlite, state.record)) }
+        for event in batch.events { try run(SQLStatements.insertEvent(.sqlite, event)) }
         return .stored
     }
 

@@ -36,15 +36,7 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var agentConfig = AgentConfig.defaults()
-        if let config {
-            do {
-                agentConfig = try ConfigLoader.load(path: config)
-            } catch {
-                FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
-        }
+        let agentConfig = try AgentConfigFile.load(config)
         let logger = LoggingBootstrap.logger(label: "virtmon.agent", level: logLevel ?? agentConfig.logLevel)
         let options = AgentOptions(
             publishers: publisher, interval: interval.flatMap(ConfigDuration.parse), once: once, cycles: cycles,

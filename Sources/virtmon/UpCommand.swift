@@ -25,15 +25,7 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var agentConfig = AgentConfig.defaults()
-        if let config {
-            do {
-                agentConfig = try ConfigLoader.load(path: config)
-            } catch {
-                FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
-        }
+        let agentConfig = try AgentConfigFile.load(config)
         let directory = dataDir ?? AgentConfig.defaultDataDir()
         let logger = LoggingBootstrap.logger(label: "virtmon", level: logLevel)
         let runtime: UpRuntime
