@@ -124,22 +124,21 @@ public final class PostgresStorage: Storage {
                 let part = batch.samples[chunk..<min(chunk + 2000, batch.samples.count)]
                 var values: [SQLValue] = []
                 values.reserveCapacity(part.count * 12)
-                var tuples: [String] = []
-                tuples.reserveCapacity(part.count)
                 for sample in part {
-                    let base = values.count
-                    tuples.append("(" + (1...12).map { $0 == 10 ? "$\(base + $0)::jsonb" : "$\(base + $0)" }.joined(separator: ",") + ")")
                     values += SQLStatements.sampleValues(sample, receivedAt: received)
                     index.add(sample)
                 }
-                _ = try await run("INSERT INTO samples(\(SQLStatements.sampleColumns)) VALUES \(tuples.joined(separator: ","))", values)
+                let tuples = SQLStatements.tuples(.postgres, rows: part.count, columns: 12, casts: [10: "::jsonb"])
+                _ = try await run("INSERT INTO samples(\(SQLStatements.sampleColumns)) VALUES \(tuples)", values)
             }
-            for (meter, lastMicros) in index.meters.values {
-                let statement = SQLStatements.upsertMeter(.postgres, meter, lastMicros: lastMicros)
+            let meters = Array(index.meters.values)
+            for chunk in stride(from: 0, to: meters.count, by: 2000) {
+                let statement = SQLStatements.upsertMeters(.postgres, Array(meters[chunk..<min(chunk + 2000, meters.count)]))
                 _ = try await run(statement.0, statement.1)
             }
-            for state in index.resources.values {
-                let statement = SQLStatements.upsertResource(.postgres, state.record)
+            let resources = index.resources.values.map(\.record)
+            for chunk in stride(from: 0, to: resources.count, by: 2000) {
+                let statement = SQLStatements.upsertResources(.postgres, Array(resources[chunk..<min(chunk + 2000, resources.count)]))
                 _ = try await run(statement.0, statement.1)
             }
             for event in batch.events {

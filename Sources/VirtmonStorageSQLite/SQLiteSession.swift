@@ -65,8 +65,15 @@ actor SQLiteSession {
             try connection.query(insert, SQLStatements.sampleValues(sample, receivedAt: received))
             index.add(sample)
         }
-        for (meter, lastMicros) in index.meters.values { try run(SQLStatements.upsertMeter(.sqlite, meter, lastMicros: lastMicros)) }
-        for state in index.resources.values { try run(SQLStatements.upsertResource(.sqlite, state.record)) }
+        // Under SQLite's 32,766 parameters per statement.
+        let meters = Array(index.meters.values)
+        for chunk in stride(from: 0, to: meters.count, by: 1000) {
+            try run(SQLStatements.upsertMeters(.sqlite, Array(meters[chunk..<min(chunk + 1000, meters.count)])))
+        }
+        let resources = index.resources.values.map(\.record)
+        for chunk in stride(from: 0, to: resources.count, by: 1000) {
+            try run(SQLStatements.upsertResources(.sqlite, Array(resources[chunk..<min(chunk + 1000, resources.count)])))
+        }
         for event in batch.events { try run(SQLStatements.insertEvent(.sqlite, event)) }
         return .stored
     }
