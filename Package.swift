@@ -36,9 +36,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // libvirt, bound at run time with dlopen: the build needs no libvirt, the agent runs without it.
+        .target(name: "VirtmonLibvirt"),
         .target(
             name: "VirtmonPollsters",
-            dependencies: ["VirtmonModel", "VirtmonAgent"]
+            dependencies: ["VirtmonModel", "VirtmonAgent", "VirtmonLibvirt", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "VirtmonPipeline",
@@ -93,7 +95,7 @@ let package = Package(
         .target(
             name: "VirtmonServer",
             dependencies: [
-                "VirtmonModel", "VirtmonAgent", "VirtmonPollsters", "VirtmonPipeline", "VirtmonPublishers",
+                "VirtmonModel", "VirtmonAgent", "VirtmonPollsters", "VirtmonPipeline", "VirtmonPublishers", "VirtmonLibvirt",
                 "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres", "VirtmonCollector", "VirtmonAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VirtmonPollstersTests",
-            dependencies: ["VirtmonPollsters", "VirtmonAgent", "VirtmonTestSupport", "vmm-stand-in"],
+            dependencies: ["VirtmonPollsters", "VirtmonAgent", "VirtmonLibvirt", "VirtmonTestSupport", "vmm-stand-in"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "VirtmonPipelineTests", dependencies: ["VirtmonPipeline"]),

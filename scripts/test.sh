@@ -19,6 +19,8 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || packages+=(qemu-system-x86)
 # The collector's stores: SQLite (headers to build against) and a real PostgreSQL server for the conformance suite.
 [ -e /usr/include/sqlite3.h ] || packages+=(libsqlite3-dev)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
+# libvirt's client library: its in-process test driver backs the VM-metering tests (the lab adds the daemon).
+ls /usr/lib/*/libvirt.so.0 >/dev/null 2>&1 || packages+=(libvirt0)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: need root to install ${packages[*]} (apt-get); run as root or install them first" >&2

@@ -85,7 +85,7 @@ public final class Ingestor: Sendable {
         do {
             batch = try Batch.decode(body)
         } catch {
-            throw IngestError(.malformed, "not a virtmon batch: \(Ingestor.describe(error))")
+            throw IngestError(.malformed, "not a virtmon batch: \(error)")
         }
         try validator.validate(batch, now: now)
         let started = ContinuousClock.now
@@ -107,24 +107,6 @@ public final class Ingestor: Sendable {
         } catch {
             counters.commitFinished(seconds: (ContinuousClock.now - started).inSeconds, samples: nil, events: 0)
             throw IngestError(.storageFailure, "\(error)")
-        }
-    }
-
-    /// Decoding errors name the path to the bad value, which is what a sender needs to fix it.
-    static func describe(_ error: any Error) -> String {
-        guard let decoding = error as? DecodingError else { return "\(error)" }
-        func path(_ context: DecodingError.Context) -> String {
-            let text = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return text.isEmpty ? "the body" : String(text.drop(while: { $0 == "." }))
-        }
-        switch decoding {
-        case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return "\(path(context)): \(underlying ?? context.debugDescription)"
-        case .keyNotFound(let key, let context): return "\(path(context)): missing \"\(key.stringValue)\""
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "\(path(context)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
         }
     }
 }

@@ -37,8 +37,8 @@ public struct Batch: Sendable, Hashable {
     }
 
     /// Decodes a body; the error says which field was wrong.
-    public static func decode(_ data: Data) throws -> Batch {
-        try JSONDecoder().decode(Batch.self, from: data)
+    public static func decode(_ data: Data) throws(WireDecodeError) -> Batch {
+        try WireDecoder.batch(data)
     }
 }
 

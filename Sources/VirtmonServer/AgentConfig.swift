@@ -46,6 +46,8 @@ public struct AgentConfig: Sendable {
     public var sinks: [Sink]
     public var publishing: PublisherSettings
     public var monitors = MonitorConfig()
+    /// libvirt connection for VM meters: nil means qemu:///system when libvirt is installed; "off" disables.
+    public var libvirtURI: String?
 
     /// The configuration used when no file is given.
     public static func defaults() -> AgentConfig {
@@ -66,6 +68,7 @@ public struct AgentConfig: Sendable {
                 meters: try! MeterSelector([  // literal patterns, cannot fail
                     "hardware.network.*.bytes", "hardware.network.*.packets", "hardware.disk.read.bytes",
                     "hardware.disk.write.bytes", "hardware.disk.read.requests", "hardware.disk.write.requests",
+                    "disk.device.*.bytes", "disk.device.*.requests", "network.*.bytes", "network.*.packets",
                 ]),
                 keepInput: true, target: TransformTarget(name: "{name}.rate", unit: "{unit}/s"), growthOnly: false)
         ]

@@ -9,9 +9,12 @@ public struct AgentOptions: Sendable {
     /// Stop after this many cycles per source.
     public var cycles: Int?
     public var dataDir: String?
+    /// libvirt URI for VM meters (`off` disables them); replaces `agent.libvirt_uri`.
+    public var libvirtURI: String?
 
     public init(publishers: [String] = [], interval: Duration? = nil, once: Bool = false, cycles: Int? = nil,
-                dataDir: String? = nil) {
+                dataDir: String? = nil, libvirtURI: String? = nil) {
+        self.libvirtURI = libvirtURI
         self.publishers = publishers
         self.interval = interval
         self.once = once

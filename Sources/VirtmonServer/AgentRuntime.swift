@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import VirtmonAgent
+import VirtmonLibvirt
 import VirtmonModel
 import VirtmonPipeline
 import VirtmonPollsters
@@ -73,6 +74,7 @@ public struct AgentRuntime: Sendable {
                 name: sink.name, pipeline: Pipeline(stages: stages, logger: sinkLogger), publishers: publishers)
         }
 
+        let domains = try libvirtSource(config: config, options: options, logger: logger)
         var routes: [String: [SinkRouter.Route]] = [MonitorSupervisor.sourceName: Array(sinkRoutes.values)]
         var sources: [PollSource] = []
         for source in config.sources {
@@ -81,7 +83,7 @@ public struct AgentRuntime: Sendable {
             sources.append(
                 PollSource(
                     name: source.name, interval: config.interval(of: source), selector: source.meters,
-                    pollsters: AllPollsters.all(), timeout: source.timeout))
+                    pollsters: AllPollsters.all(domains: domains), timeout: source.timeout))
         }
         for source in sources where source.pollsters.isEmpty {
             logger.warning("source selects no meter any pollster emits", metadata: ["source": "\(source.name)"])
@@ -145,6 +147,34 @@ public struct AgentRuntime: Sendable {
             context: { MonitorContext(host: host, procRoot: procRoot) }, logger: logger)
     }
 
+    /// The libvirt connection VM meters read through, or nil (said once, with the reason) when there is none.
+    /// An explicit URI that cannot be used at all (libvirt not installed) is an error; a daemon that is not
+    /// reachable yet is not: the connection retries with backoff every cycle.
+    static func libvirtSource(config: AgentConfig, options: AgentOptions, logger: Logger) throws -> (any DomainStatsSource)? {
+        let requested = options.libvirtURI ?? config.libvirtURI
+        if requested == "off" {
+            logger.notice("VM metering is off: libvirt URI set to off")
+            return nil
+        }
+        let uri = requested ?? "qemu:///system"
+        let library: LibvirtLibrary
+        do {
+            library = try LibvirtLibrary()
+        } catch {
+            if requested != nil { throw AgentSetupError(message: "--libvirt-uri \(uri): \(error.reason)") }
+            logger.notice("VM metering is off: \(error.reason); host metering continues")
+            return nil
+        }
+        let connection = LibvirtConnection(uri: uri, library: library)
+        do {
+            try connection.connect()
+            logger.notice("VM metering through libvirt", metadata: ["uri": "\(uri)", "library": "\(library.path)"])
+        } catch {
+            logger.warning("libvirt not reachable yet, VM meters wait for it: \(error)", metadata: ["uri": "\(uri)"])
+        }
+        return connection
+    }
+
     /// Runs until the cycles are done or SIGINT/SIGTERM arrives; then the scheduler finishes its cycle and the
     /// publishers flush, in that order.
     public func run() async throws {
@@ -181,4 +211,10 @@ public struct AgentRuntime: Sendable {
             .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "scheduler"))
         return services
     }
+}
+
+/// A setting the agent cannot start with.
+public struct AgentSetupError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }

@@ -65,7 +65,7 @@ public enum ConfigLoader {
             switch key {
             case "agent":
                 for (key, value) in try reader.mapping(
-                    value, "agent", known: ["host", "data_dir", "interval", "log_level", "proc_root", "sys_root"])
+                    value, "agent", known: ["host", "data_dir", "interval", "log_level", "proc_root", "sys_root", "libvirt_uri"])
                 {
                     switch key {
                     case "host": config.host = try reader.nonEmptyString(value, "agent.host")
@@ -80,6 +80,7 @@ public enum ConfigLoader {
                         }
                         config.logLevel = level
                     case "proc_root": config.procRoot = try absolutePath(reader, value, "agent.proc_root")
+                    case "libvirt_uri": config.libvirtURI = try reader.nonEmptyString(value, "agent.libvirt_uri")
                     default: config.sysRoot = try absolutePath(reader, value, "agent.sys_root")
                     }
                 }

@@ -27,6 +27,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .long, help: "libvirt URI for VM meters (default qemu:///system when libvirt is installed; test:///PATH/node.xml; off).")
+    var libvirtURI: String?
+
     func validate() throws {
         if let cycles, cycles < 1 { throw ValidationError("--cycles must be 1 or more") }
         if once, cycles != nil { throw ValidationError("--once and --cycles exclude each other") }
@@ -40,7 +43,7 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = LoggingBootstrap.logger(label: "virtmon.agent", level: logLevel ?? agentConfig.logLevel)
         let options = AgentOptions(
             publishers: publisher, interval: interval.flatMap(ConfigDuration.parse), once: once, cycles: cycles,
-            dataDir: dataDir)
+            dataDir: dataDir, libvirtURI: libvirtURI)
         let runtime: AgentRuntime
         do {
             runtime = try AgentRuntime.build(config: agentConfig, options: options, logger: logger)

@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import VirtmonAgent
+import VirtmonLibvirt
+import VirtmonModel
+
+/// Every VM meter from one read of every domain per cycle (a bulk stats call underneath): CPU time and
+/// utilisation per vCPU, vCPUs, allocated and used memory (balloon), QEMU's resident memory, swap, per-disk and
+/// per-vNIC counters, power state. Resources are domain UUIDs, devices `UUID-DEVICE` as Ceilometer names them;
+/// nova metadata supplies project and user ids.
+public actor DomainPollster: Pollster {
+    public nonisolated let name = "libvirt"
+    public nonisolated var needsPreviousRead: Bool { true }
+    private let source: any DomainStatsSource
+    private let logger: Logger
+    /// Previous cumulative CPU time and when it was read, per domain, for cpu_util.
+    private var previousCPU: [String: (ns: UInt64, at: Double)] = [:]
+    private var failing = false
+
+    public init(source: any DomainStatsSource, logger: Logger = Logger(label: "virtmon.libvirt")) {
+        self.source = source
+        self.logger = logger
+    }
+
+    public nonisolated var meters: [MeterDefinition] { DomainMeters.all }
+
+    public func poll(_ context: PollContext) async throws -> [Sample] {
+        let cycle: DomainCycle
+        do {
+            cycle = try source.collect()
+        } catch {
+            // Said once per outage, not every cycle; the connection retries with backoff underneath.
+            if !failing { logger.error("libvirt unavailable, VM meters paused: \(error)", metadata: ["uri": "\(source.target)"]) }
+            failing = true
+            return []
+        }
+        if failing { logger.notice("libvirt reachable again, VM meters resume", metadata: ["uri": "\(source.target)"]) }
+        failing = false
+        for problem in cycle.problems { logger.warning("libvirt: \(problem)", metadata: ["uri": "\(source.target)"]) }
+        var samples: [Sample] = []
+        var seen: Set<String> = []
+        for domain in cycle.domains {
+            seen.insert(domain.uuid)
+            samples += self.samples(for: domain, context)
+        }
+        // Domains that disappeared: forget them, so a recreated domain starts over.
+        previousCPU = previousCPU.filter { seen.contains($0.key) }
+        return samples
+    }
+
+    func samples(for domain: DomainStats, _ context: PollContext) -> [Sample] {
+        var metadata: [String: JSONValue] = [
+            "name": .string(domain.nova?.instanceName ?? domain.name), "instance_name": .string(domain.name),
+            "vcpus": .number(Double(domain.vcpus)), "memory_mb": .number(Double(domain.maxMemoryKiB / 1024)),
+            "state": .string(domain.state.name), "resource_type": "instance",
+        ]
+        if let flavor = domain.nova?.flavorName { metadata["flavor_name"] = .string(flavor) }
+        if let project = domain.nova?.projectName { metadata["project_name"] = .string(project) }
+        if let user = domain.nova?.userName { metadata["user_name"] = .string(user) }
+        func sample(_ meter: MeterDefinition, _ volume: Double, resource: String? = nil, extra: [String: JSONValue] = [:]) -> Sample {
+            var sample = context.sample(meter, volume: volume, resourceID: resource ?? domain.uuid, metadata: metadata.merging(extra) { $1 })
+            sample.projectID = domain.nova?.projectID
+            sample.userID = domain.nova?.userID
+            return sample
+        }
+        var result: [Sample] = [
+            sample(DomainMeters.powerState, Double(domain.state.rawValue)),
+            sample(DomainMeters.vcpus, Double(domain.vcpus)),
+            sample(DomainMeters.memory, Double(domain.maxMemoryKiB) / 1024),
+        ]
+        guard domain.state.isActive else {
+            previousCPU[domain.uuid] = nil
+            return result
+        }
+        if let cpu = domain.cpuTimeNs {
+            result.append(sample(DomainMeters.cpu, Double(cpu)))
+            if let previous = previousCPU[domain.uuid], cpu >= previous.ns, context.monotonicTime > previous.at, domain.vcpus > 0 {
+                // Per vCPU, as Ceilometer and unlike kanyun: a 4-vCPU guest with one busy vCPU is at 25 %.
+                let elapsedNs = (context.monotonicTime - previous.at) * 1e9
+                let utilisation = Double(cpu - previous.ns) / (elapsedNs * Double(domain.vcpus)) * 100
+                result.append(sample(DomainMeters.cpuUtil, min(100, max(0, utilisation))))
+            }
+            previousCPU[domain.uuid] = (cpu, context.monotonicTime)
+        }
+        if let balloon = domain.balloon {
+            if let used = balloon.usedKiB { result.append(sample(DomainMeters.memoryUsage, Double(used) / 1024)) }
+            if let rss = balloon.rssKiB { result.append(sample(DomainMeters.memoryResident, Double(rss) / 1024)) }
+            if let swapIn = balloon.swapInKiB { result.append(sample(DomainMeters.swapIn, Double(swapIn) / 1024)) }
+            if let swapOut = balloon.swapOutKiB { result.append(sample(DomainMeters.swapOut, Double(swapOut) / 1024)) }
+        }
+        for disk in domain.disks {
+            let resource = "\(domain.uuid)-\(disk.name)"
+            let extra: [String: JSONValue] = ["disk_name": .string(disk.name), "instance_id": .string(domain.uuid), "resource_type": "disk"]
+            var values: [(MeterDefinition, Double)] = [
+                (DomainMeters.diskReadBytes, Double(disk.readBytes)), (DomainMeters.diskWriteBytes, Double(disk.writeBytes)),
+                (DomainMeters.diskReadRequests, Double(disk.readRequests)), (DomainMeters.diskWriteRequests, Double(disk.writeRequests)),
+            ]
+            if let time = disk.readTimeNs { values.append((DomainMeters.diskReadLatency, Double(time))) }
+            if let time = disk.writeTimeNs { values.append((DomainMeters.diskWriteLatency, Double(time))) }
+            if let capacity = disk.capacity { values.append((DomainMeters.diskCapacity, Double(capacity))) }
+            if let allocation = disk.allocation { values.append((DomainMeters.diskAllocation, Double(allocation))) }
+            if let physical = disk.physical { values.append((DomainMeters.diskUsage, Double(physical))) }
+            result += values.map { sample($0.0, $0.1, resource: resource, extra: extra) }
+        }
+        for interface in domain.interfaces {
+            let resource = "\(domain.uuid)-\(interface.name)"
+            var extra: [String: JSONValue] = ["vnic_name": .string(interface.name), "instance_id": .string(domain.uuid), "resource_type": "vnic"]
+            if let mac = interface.mac { extra["mac"] = .string(mac) }
+            let values: [(MeterDefinition, UInt64)] = [
+                (DomainMeters.netInBytes, interface.rxBytes), (DomainMeters.netOutBytes, interface.txBytes),
+                (DomainMeters.netInPackets, interface.rxPackets), (DomainMeters.netOutPackets, interface.txPackets),
+                (DomainMeters.netInDrops, interface.rxDrops), (DomainMeters.netOutDrops, interface.txDrops),
+                (DomainMeters.netInErrors, interface.rxErrors), (DomainMeters.netOutErrors, interface.txErrors),
+            ]
+            result += values.map { sample($0.0, Double($0.1), resource: resource, extra: extra) }
+        }
+        return result
+    }
+}
+
+/// The VM meters, with Ceilometer's names and units (REFERENCE §2).
+public enum DomainMeters {
+    static func meter(_ name: String, _ type: SampleType, _ unit: String, _ help: String) -> MeterDefinition {
+        MeterDefinition(name: name, type: type, unit: unit, summary: help, origin: "libvirt bulk domain stats")
+    }
+
+    static let cpu = meter("cpu", .cumulative, "ns", "CPU time used by the domain")
+    static let cpuUtil = meter("cpu_util", .gauge, "%", "CPU time over wall time per vCPU (at most 100)")
+    static let vcpus = meter("vcpus", .gauge, "vcpu", "virtual CPUs")
+    static let memory = meter("memory", .gauge, "MB", "memory allocated to the domain (its maximum)")
+    static let memoryUsage = meter("memory.usage", .gauge, "MB", "memory used inside the guest: balloon available − unused")
+    static let memoryResident = meter("memory.resident", .gauge, "MB", "resident memory of the QEMU process (balloon rss)")
+    static let swapIn = meter("memory.swap.in", .cumulative, "MB", "memory the guest swapped in")
+    static let swapOut = meter("memory.swap.out", .cumulative, "MB", "memory the guest swapped out")
+    static let diskReadBytes = meter("disk.device.read.bytes", .cumulative, "B", "bytes read, per disk")
+    static let diskWriteBytes = meter("disk.device.write.bytes", .cumulative, "B", "bytes written, per disk")
+    static let diskReadRequests = meter("disk.device.read.requests", .cumulative, "request", "read requests, per disk")
+    static let diskWriteRequests = meter("disk.device.write.requests", .cumulative, "request", "write requests, per disk")
+    static let diskReadLatency = meter("disk.device.read.latency", .cumulative, "ns", "time spent reading, per disk")
+    static let diskWriteLatency = meter("disk.device.write.latency", .cumulative, "ns", "time spent writing, per disk")
+    static let diskCapacity = meter("disk.device.capacity", .gauge, "B", "disk size seen by the guest")
+    static let diskAllocation = meter("disk.device.allocation", .gauge, "B", "host storage allocated to the disk")
+    static let diskUsage = meter("disk.device.usage", .gauge, "B", "physical size of the disk's image on the host")
+    static let netInBytes = meter("network.incoming.bytes", .cumulative, "B", "bytes received, per vNIC")
+    static let netOutBytes = meter("network.outgoing.bytes", .cumulative, "B", "bytes sent, per vNIC")
+    static let netInPackets = meter("network.incoming.packets", .cumulative, "packet", "packets received, per vNIC")
+    static let netOutPackets = meter("network.outgoing.packets", .cumulative, "packet", "packets sent, per vNIC")
+    static let netInDrops = meter("network.incoming.packets.drop", .cumulative, "packet", "received packets dropped, per vNIC")
+    static let netOutDrops = meter("network.outgoing.packets.drop", .cumulative, "packet", "sent packets dropped, per vNIC")
+    static let netInErrors = meter("network.incoming.packets.error", .cumulative, "packet", "receive errors, per vNIC")
+    static let netOutErrors = meter("network.outgoing.packets.error", .cumulative, "packet", "send errors, per vNIC")
+    static let powerState = meter("power.state", .gauge, "state", "libvirt domain state (1 running, 3 paused, 5 shut off, …)")
+
+    public static let all: [MeterDefinition] = [
+        cpu, cpuUtil, vcpus, memory, memoryUsage, memoryResident, swapIn, swapOut, diskReadBytes, diskWriteBytes,
+        diskReadRequests, diskWriteRequests, diskReadLatency, diskWriteLatency, diskCapacity, diskAllocation, diskUsage,
+        netInBytes, netOutBytes, netInPackets, netOutPackets, netInDrops, netOutDrops, netInErrors, netOutErrors, powerState,
+    ]
+}
