@@ -51,6 +51,7 @@ export VIRTMON_CEILOMETER="$PWD/$venv/bin/ceilometer"
 run=$(mktemp -d /tmp/virtmon-test.XXXXXX)
 chmod 755 "$run"  # PostgreSQL runs as the postgres user and must reach its directory
 stop_all() {
+  bash scripts/libvirt-lab.sh stop "$run/libvirt" >/dev/null 2>&1 || true
   bash scripts/postgres.sh stop "$run/postgres" || true
   for pidfile in "$run"/*.pid; do
     [ -e "$pidfile" ] || continue
@@ -64,7 +65,9 @@ log "starting a throwaway PostgreSQL"
 VIRTMON_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start "$run/postgres" "$(free_port)")
 export VIRTMON_TEST_POSTGRES_URL
 echo "PostgreSQL at $VIRTMON_TEST_POSTGRES_URL (pid $(cat "$run/postgres/postgres.pid"))"
-# (The VM issue adds libvirtd here.)
+log "starting the libvirt lab (libvirtd, virtlogd, a tiny Linux guest)"
+bash scripts/libvirt-lab.sh start "$run/libvirt"
+export VIRTMON_LIBVIRT_LAB="$run/libvirt"
 
 # --- The suite ---------------------------------------------------------------------------------------------
 # The spool test keeps its HTTP destination away this long before it appears: the acceptance figure.

@@ -77,11 +77,12 @@ enum BulkStats {
 
     static func disks(_ values: [String: TypedValue]) -> [DomainStats.Disk]? {
         guard let count = values["block.count"]?.unsigned else { return nil }
+        var seen: Set<String> = []
         return (0..<Int(count)).compactMap { index in
             let prefix = "block.\(index)."
             guard let name = values[prefix + "name"]?.text else { return nil }
-            // Backing-chain entries (with BACKING) repeat a name; only the top of each chain is a device.
-            if values[prefix + "backingIndex"] != nil { return nil }
+            // With backing chains listed, a name repeats for each image under the top one: the first is the device.
+            guard seen.insert(name).inserted else { return nil }
             func value(_ key: String) -> UInt64? { values[prefix + key]?.unsigned }
             return DomainStats.Disk(
                 name: name, readBytes: value("rd.bytes") ?? 0, readRequests: value("rd.reqs") ?? 0, readTimeNs: value("rd.times"),

@@ -150,7 +150,12 @@ actor SampleRecorder: SampleSink {
             logger: logger)
         try await testGracefulShutdown { shutdown in
             let running = Task { try await supervisor.run() }
-            try await Task.sleep(for: .milliseconds(300))
+            // Until the monitor has raised far more than the queue holds (a loaded machine may run its
+            // 10 ms cycle only a few times in 300 ms, as CI once showed with nothing dropped).
+            let deadline = ContinuousClock.now + .seconds(20)
+            while queue.accepted + queue.dropped < 200 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             shutdown.triggerGracefulShutdown()
             try await running.value
         }

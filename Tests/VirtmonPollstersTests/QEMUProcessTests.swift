@@ -77,7 +77,10 @@ import VirtmonModel
             #expect(row["cpu_outside_vcpus_percent"] is Double, "two named vCPU threads: CPU outside them is known")
             let table = try await Command.output(virtmon, ["check", "vmm"])
             print(table)
-            #expect(table.contains("virtmon-lab") && !table.contains("n/a"))
+            // Other VMMs may run on the host (the libvirt lab's guests do, under the same test command): judge
+            // this QEMU's own line.
+            let line = table.split(separator: "\n").first { $0.contains("virtmon-lab") }
+            #expect(line != nil && line?.contains("n/a") == false, "\(line ?? "no line")")
         }
     }
 }

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+import VirtmonAgent
+import VirtmonLibvirt
+import VirtmonModel
+import VirtmonPollsters
+import VirtmonTestSupport
+
+/// A real libvirtd and real QEMU guests (scripts/libvirt-lab.sh, started by scripts/test.sh, which names its
+/// directory in VIRTMON_LIBVIRT_LAB): a firmware-only KVM domain, and a TCG Linux guest whose init busy-loops
+/// for 25 s, fills 64 MiB of tmpfs, reads its 32 MiB disk and sends DHCP requests.
+@Suite("libvirt lab: real daemon, real guests", .serialized)
+struct LibvirtLabTests {
+    static var lab: String? {
+        guard let directory = ProcessInfo.processInfo.environment["VIRTMON_LIBVIRT_LAB"],
+              FileManager.default.fileExists(atPath: directory + "/guest/initrd.gz")
+        else {
+            print("⚠️  SKIPPING the libvirt lab tests: VIRTMON_LIBVIRT_LAB does not name a started lab (bash scripts/test.sh starts one as root)")
+            return nil
+        }
+        return directory
+    }
+
+    static func virsh(_ arguments: String...) async throws -> ProcessRunner.Result {
+        try await ProcessRunner.run("/usr/bin/virsh", ["-c", "qemu:///system"] + arguments)
+    }
+
+    /// A transient domain from XML; destroyed by the returned closure.
+    static func create(_ xml: String, in directory: URL, name: String) async throws {
+        let file = directory.appendingPathComponent("\(name).xml")
+        try xml.write(to: file, atomically: true, encoding: .utf8)
+        let result = try await virsh("create", file.path)
+        guard result.status == 0 else { throw LibvirtError(call: "virsh create \(name)", message: result.stderr) }
+    }
+
+    /// Waits for the guest to announce `phase` on its console; returns the guest's uptime then.
+    static func waitFor(_ phase: String, console: URL, timeout: Duration = .seconds(120)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOf: console, encoding: .isoLatin1), text.contains("virtmon-guest: \(phase)") { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw LibvirtError(call: "guest", message: "no '\(phase)' on \(console.path) within \(timeout)")
+    }
+
+    static func qemuTicks(_ name: String) throws -> Double {
+        let pid = try String(contentsOfFile: "/run/libvirt/qemu/\(name).pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+        return Double(fields[11])! + Double(fields[12])!  // utime, stime (fields 14 and 15 of the whole line)
+    }
+
+    static func value(_ samples: [Sample], _ name: String, _ resource: String) -> Double? {
+        samples.first { $0.name == name && $0.resourceID == resource }?.volume
+    }
+
+    @Test("TCG Linux guest: cpu_util agrees with QEMU's /proc CPU time, memory.usage follows the balloon and rises by the filled amount, disk and network counters move",
+          .enabled(if: LibvirtLabTests.lab != nil))
+    func linuxGuest() async throws {
+        let lab = LibvirtLabTests.lab!
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-lab-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let name = "virtmon-test-linux-\(UInt32.random(in: 0...UInt32.max))"
+        let uuid = UUID().uuidString.lowercased()
+        let console = work.appendingPathComponent("console.log")
+        try FileManager.default.copyItem(atPath: lab + "/guest/disk.img", toPath: work.appendingPathComponent("disk.img").path)
+        try await LibvirtLabTests.create("""
+            <domain type='qemu'>
+              <name>\(name)</name><uuid>\(uuid)</uuid>
+              <memory unit='MiB'>256</memory><vcpu>1</vcpu>
+              <os><type arch='x86_64' machine='pc'>hvm</type><kernel>\(lab)/guest/vmlinuz</kernel>
+                <initrd>\(lab)/guest/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>
+              <devices>
+                <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+                  <source file='\(work.path)/disk.img'/><target dev='vda' bus='virtio'/></disk>
+                <interface type='ethernet'><model type='virtio'/></interface>
+                <serial type='file'><source path='\(console.path)'/></serial>
+                <memballoon model='virtio'><stats period='1'/></memballoon>
+              </devices>
+            </domain>
+            """, in: work, name: name)
+        defer {
+            _ = Task { _ = try? await LibvirtLabTests.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
+        }
+        let pollster = DomainPollster(source: LibvirtConnection(uri: "qemu:///system", library: try LibvirtLibrary()))
+        func poll() async throws -> (samples: [Sample], ticks: Double, at: Double) {
+            let ticks = try LibvirtLabTests.qemuTicks(name)
+            let now = PollContext.monotonicNow()
+            let samples = try await pollster.poll(PollContext(host: "lab", monotonicTime: now))
+            return (samples, ticks, now)
+        }
+
+        // CPU: over 6 s of the busy phase, against QEMU's utime+stime read at the same moments.
+        try await LibvirtLabTests.waitFor("busy-start", console: console)
+        try await Task.sleep(for: .seconds(2))
+        let first = try await poll()
+        try await Task.sleep(for: .seconds(6))
+        let second = try await poll()
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let procUtil = (second.ticks - first.ticks) / ticksPerSecond / (second.at - first.at) * 100
+        let util = try #require(LibvirtLabTests.value(second.samples, "cpu_util", uuid))
+        print("lab cpu_util: virtmon \(String(format: "%.2f", util)) %, QEMU /proc utime+stime \(String(format: "%.2f", procUtil)) % (1 vCPU, TCG, guest busy-looping)")
+        #expect(abs(util - procUtil) <= 2, "cpu_util \(util) vs /proc \(procUtil)")
+        #expect(util > 50, "the guest busy-loops one vCPU")
+
+        // Memory: balloon before and after filling 64 MiB.
+        try await LibvirtLabTests.waitFor("busy-end", console: console)
+        try await Task.sleep(for: .seconds(3))
+        let before = try #require(LibvirtLabTests.value(try await poll().samples, "memory.usage", uuid))
+        let readBefore = try #require(LibvirtLabTests.value(first.samples, "disk.device.read.bytes", "\(uuid)-vda"))
+        try await LibvirtLabTests.waitFor("filled", console: console)
+        try await Task.sleep(for: .seconds(3))
+        let filled = try await poll().samples
+        let after = try #require(LibvirtLabTests.value(filled, "memory.usage", uuid))
+        let balloon = try await LibvirtLabTests.virsh("domstats", name, "--balloon").stdout
+        func stat(_ key: String) -> Double? {
+            balloon.split(separator: "\n").first { $0.contains("balloon.\(key)=") }.flatMap { Double($0.split(separator: "=")[1]) }
+        }
+        let balloonUsed = (try #require(stat("available")) - (try #require(stat("unused")))) / 1024
+        print("lab memory.usage: \(String(format: "%.1f", before)) MB before filling, \(String(format: "%.1f", after)) MB after 64 MiB (+\(String(format: "%.1f", after - before))); balloon available − unused \(String(format: "%.1f", balloonUsed)) MB; memory (allocated) \(LibvirtLabTests.value(filled, "memory", uuid) ?? 0) MB")
+        #expect(abs(after - balloonUsed) <= 2, "memory.usage \(after) vs balloon \(balloonUsed)")
+        #expect((56...72).contains(after - before), "rose by \(after - before) MB for 64 MiB filled")
+        #expect(LibvirtLabTests.value(filled, "memory", uuid) == 256)
+        #expect(after < 256, "usage is not the maximum")
+
+        // Disk and network.
+        try await LibvirtLabTests.waitFor("network-sent", console: console)
+        try await Task.sleep(for: .seconds(2))
+        let last = try await poll().samples
+        let readAfter = try #require(LibvirtLabTests.value(last, "disk.device.read.bytes", "\(uuid)-vda"))
+        print("lab disk.device.read.bytes: +\(Int(readAfter - readBefore)) B after reading the 32 MiB disk")
+        #expect(readAfter - readBefore >= 32 * 1024 * 1024)
+        let vnic = try #require(last.first { $0.name == "network.outgoing.packets" && $0.resourceID.hasPrefix("\(uuid)-") })
+        print("lab network: \(last.filter { $0.resourceID == vnic.resourceID && $0.name.hasPrefix("network.") && !$0.name.hasSuffix(".rate") }.map { "\($0.name)=\(Int($0.volume))" }.sorted().joined(separator: " "))")
+        #expect(vnic.volume > 0 || (LibvirtLabTests.value(last, "network.incoming.packets", vnic.resourceID) ?? 0) > 0)
+        #expect(LibvirtLabTests.value(last, "memory.resident", uuid).map { $0 > 0 } == true)
+    }
+
+    @Test("firmware-only KVM domain: real CPU, resident memory and block counters", .enabled(if: LibvirtLabTests.lab != nil))
+    func firmwareDomain() async throws {
+        guard FileManager.default.isWritableFile(atPath: "/dev/kvm") else {
+            print("⚠️  SKIPPING the KVM domain: /dev/kvm is not usable here")
+            return
+        }
+        let lab = LibvirtLabTests.lab!
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-lab-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: lab + "/guest/firmware-disk.qcow2", toPath: work.appendingPathComponent("disk.qcow2").path)
+        let name = "virtmon-test-kvm-\(UInt32.random(in: 0...UInt32.max))"
+        let uuid = UUID().uuidString.lowercased()
+        try await LibvirtLabTests.create("""
+            <domain type='kvm'>
+              <name>\(name)</name><uuid>\(uuid)</uuid><memory unit='MiB'>64</memory><vcpu>2</vcpu>
+              <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+              <devices>
+                <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+                  <source file='\(work.path)/disk.qcow2'/><target dev='vda' bus='virtio'/></disk>
+                <memballoon model='virtio'/>
+              </devices>
+            </domain>
+            """, in: work, name: name)
+        defer {
+            _ = Task { _ = try? await LibvirtLabTests.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
+        }
+        let pollster = DomainPollster(source: LibvirtConnection(uri: "qemu:///system", library: try LibvirtLibrary()))
+        _ = try await pollster.poll(PollContext(host: "lab"))
+        // SeaBIOS reads the boot sector after its boot delay, a few seconds in.
+        var samples: [Sample] = []
+        for _ in 0..<30 {
+            try await Task.sleep(for: .seconds(1))
+            samples = try await pollster.poll(PollContext(host: "lab"))
+            if (LibvirtLabTests.value(samples, "disk.device.read.bytes", "\(uuid)-vda") ?? 0) > 0 { break }
+        }
+        #expect((LibvirtLabTests.value(samples, "cpu", uuid) ?? 0) > 0)
+        #expect(LibvirtLabTests.value(samples, "cpu_util", uuid) != nil)
+        #expect((LibvirtLabTests.value(samples, "memory.resident", uuid) ?? 0) > 0)
+        #expect(LibvirtLabTests.value(samples, "vcpus", uuid) == 2)
+        #expect((LibvirtLabTests.value(samples, "disk.device.read.bytes", "\(uuid)-vda") ?? 0) > 0, "the firmware reads the boot sector")
+        #expect(LibvirtLabTests.value(samples, "disk.device.capacity", "\(uuid)-vda") == 16_777_216.0)
+    }
+}
