@@ -67,7 +67,7 @@ YAML
 "$bin" agent --config "$work/agent.yaml" --data-dir "$work/data" --log-level warning \
   --publisher "file://$work/vm.jsonl?max_bytes=4294967296" 2>"$work/agent.log" &
 agent=$!; pids+=("$agent")
-count_cycles() { grep -c '"counter_name":"power.state","counter_type"' "$work/vm.jsonl" 2>/dev/null | awk -v d="$domains" '{ print int($1 / d) }'; }
+count_cycles() { local n; n=$(grep -c '"counter_name":"power.state","counter_type"' "$work/vm.jsonl" 2>/dev/null || true); echo $(( ${n:-0} / domains )); }
 until [ "$(count_cycles)" -ge 3 ]; do sleep 0.2; done
 start_cycles=$(count_cycles); start_cpu=$(cpu_ms "$agent")
 until [ "$(count_cycles)" -ge $((start_cycles + cycles)) ]; do sleep 0.2; done

@@ -5,16 +5,16 @@ import Foundation
 enum DomainXML {
     /// The text between `<tag …>` and `</tag>` (first occurrence, tag may carry a namespace prefix).
     static func element(_ tag: String, in xml: Substring) -> Substring? {
-        guard let open = xml.range(of: "<\(tag)") else { return nil }
-        guard let close = xml[open.upperBound...].range(of: ">") else { return nil }
+        guard let open = xml.firstRange(of: "<\(tag)") else { return nil }
+        guard let close = xml[open.upperBound...].firstRange(of: ">") else { return nil }
         if xml[xml.index(before: close.upperBound)...].hasPrefix(">") && xml[..<close.lowerBound].hasSuffix("/") { return "" }
-        guard let end = xml[close.upperBound...].range(of: "</\(tag)>") else { return nil }
+        guard let end = xml[close.upperBound...].firstRange(of: "</\(tag)>") else { return nil }
         return xml[close.upperBound..<end.lowerBound]
     }
 
     /// The attributes of the first `<tag …>` in `xml`.
     static func attributes(_ tag: String, in xml: Substring) -> [String: String]? {
-        guard let open = xml.range(of: "<\(tag) ") ?? xml.range(of: "<\(tag)/") ?? xml.range(of: "<\(tag)>") else { return nil }
+        guard let open = xml.firstRange(of: "<\(tag) ") ?? xml.firstRange(of: "<\(tag)/") ?? xml.firstRange(of: "<\(tag)>") else { return nil }
         guard let close = xml[open.upperBound...].firstIndex(of: ">") else { return nil }
         return parseAttributes(xml[open.upperBound..<close])
     }
@@ -45,14 +45,14 @@ enum DomainXML {
     static func blocks(_ tag: String, in xml: Substring) -> [Substring] {
         var result: [Substring] = []
         var rest = xml
-        while let open = rest.range(of: "<\(tag) ") ?? rest.range(of: "<\(tag)>") {
+        while let open = rest.firstRange(of: "<\(tag) ") ?? rest.firstRange(of: "<\(tag)>") {
             guard let close = rest[open.upperBound...].firstIndex(of: ">") else { break }
             if rest[rest.index(before: close)] == "/" {
                 result.append(rest[open.lowerBound...close])
                 rest = rest[rest.index(after: close)...]
                 continue
             }
-            guard let end = rest[close...].range(of: "</\(tag)>") else { break }
+            guard let end = rest[close...].firstRange(of: "</\(tag)>") else { break }
             result.append(rest[open.lowerBound..<end.upperBound])
             rest = rest[end.upperBound...]
         }

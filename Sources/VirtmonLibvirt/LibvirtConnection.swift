@@ -17,7 +17,20 @@ public final class LibvirtConnection: DomainStatsSource {
         var failures = 0
         var retryAt = ContinuousClock.now
         var triedOnce = false
+        /// Facts from each domain's XML and the cycle they were read in: the XML is one RPC per domain on a real
+        /// daemon and rarely changes, so it is read again only every `xmlRefreshCycles` cycles or on a state change.
+        var xml: [String: (facts: XMLFacts, cycle: Int, state: DomainState)] = [:]
+        var cycle = 0
     }
+
+    struct XMLFacts {
+        var nova: NovaMetadata?
+        var disks: [String]
+        var interfaces: [(target: String, mac: String?)]
+    }
+
+    /// How many cycles XML-derived facts (nova metadata, device targets, MACs) are reused.
+    static let xmlRefreshCycles = 30
 
     // Bulk stats groups and flags (libvirt-domain.h).
     static let statsGroups: UInt32 = 1 | 2 | 4 | 8 | 16 | 32  // STATE CPU_TOTAL BALLOON VCPU INTERFACE BLOCK
@@ -42,7 +55,8 @@ public final class LibvirtConnection: DomainStatsSource {
         try state.withLock { (state: inout State) throws -> DomainCycle in
             let connection = try open(&state)
             do {
-                return try read(connection)
+                state.cycle += 1
+                return try read(connection, &state)
             } catch let error as LibvirtError {
                 // A dead connection fails every call; drop it so the next cycle reconnects.
                 if library.call("virConnectIsAlive", as: LibvirtLibrary.ConnectIsAlive.self)(connection) != 1 {
@@ -81,7 +95,7 @@ public final class LibvirtConnection: DomainStatsSource {
         state.handle = 0
     }
 
-    private func read(_ connection: OpaquePointer) throws(LibvirtError) -> DomainCycle {
+    private func read(_ connection: OpaquePointer, _ state: inout State) throws(LibvirtError) -> DomainCycle {
         var problems: [String] = []
         // Every domain, active and inactive.
         var list: UnsafeMutablePointer<OpaquePointer?>?
@@ -100,7 +114,7 @@ public final class LibvirtConnection: DomainStatsSource {
         for index in 0..<Int(count) {
             guard let domain = list[index] else { continue }
             do {
-                let (stats, disks, interfaces) = try describe(domain)
+                let (stats, disks, interfaces) = try describe(domain, &state)
                 domains[stats.uuid] = stats
                 order.append(stats.uuid)
                 pointers[stats.uuid] = domain
@@ -139,11 +153,13 @@ public final class LibvirtConnection: DomainStatsSource {
             stats.disks = BulkStats.disks(values) ?? targets.disks.compactMap { blockStats(domain, $0, &problems, name: stats.name) }
             domains[uuid] = stats
         }
+        let present = Set(order)
+        state.xml = state.xml.filter { present.contains($0.key) }
         return DomainCycle(domains: order.compactMap { domains[$0] }, problems: problems)
     }
 
     /// UUID, name, info and XML-derived facts of one domain.
-    private func describe(_ domain: OpaquePointer) throws(LibvirtError) -> (DomainStats, [String], [(target: String, mac: String?)]) {
+    private func describe(_ domain: OpaquePointer, _ cache: inout State) throws(LibvirtError) -> (DomainStats, [String], [(target: String, mac: String?)]) {
         var uuidBuffer = [CChar](repeating: 0, count: 40)
         guard library.call("virDomainGetUUIDString", as: LibvirtLibrary.DomainGetUUIDString.self)(domain, &uuidBuffer) == 0 else {
             throw LibvirtError(call: "virDomainGetUUIDString", message: library.lastErrorMessage())
@@ -164,17 +180,21 @@ public final class LibvirtConnection: DomainStatsSource {
         let state = DomainState(rawValue: Int(rawState)) ?? .noState
         var stats = DomainStats(uuid: uuid, name: name, state: state, vcpus: Int(vcpus), maxMemoryKiB: maxMem,
                                 cpuTimeNs: state.isActive ? cpuTime : nil)
-        var disks: [String] = []
-        var interfaces: [(target: String, mac: String?)] = []
+        if let cached = cache.xml[uuid], cached.state == state, cache.cycle - cached.cycle < LibvirtConnection.xmlRefreshCycles {
+            stats.nova = cached.facts.nova
+            return (stats, cached.facts.disks, cached.facts.interfaces)
+        }
+        var facts = XMLFacts(nova: nil, disks: [], interfaces: [])
         if let xmlPointer = library.call("virDomainGetXMLDesc", as: LibvirtLibrary.DomainGetXMLDesc.self)(domain, 0) {
             let xml = String(cString: xmlPointer)
             free(xmlPointer)
-            stats.nova = DomainXML.nova(xml)
-            disks = DomainXML.diskTargets(xml)
-            interfaces = DomainXML.interfaces(xml)
+            facts = XMLFacts(nova: DomainXML.nova(xml), disks: DomainXML.diskTargets(xml), interfaces: DomainXML.interfaces(xml))
+            cache.xml[uuid] = (facts, cache.cycle, state)
         } else {
             _ = library.lastErrorMessage()
         }
+        stats.nova = facts.nova
+        let disks = facts.disks, interfaces = facts.interfaces
         return (stats, disks, interfaces)
     }
 
