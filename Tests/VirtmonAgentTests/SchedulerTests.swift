@@ -97,7 +97,7 @@ func meter(_ name: String) -> MeterDefinition {
         #expect(elapsed >= .milliseconds(290))
         let batches = await sink.batches
         let gap = try #require(batches[1].samples.first?.monotonicTime) - (try #require(batches[0].samples.first?.monotonicTime))
-        #expect(gap >= 0.29 && gap < 3.0, "spaced by the interval: \(gap) s")
+        #expect(gap >= 0.29 && gap < 30, "spaced by the interval (the upper bound only catches a runaway): \(gap) s")
         #expect(await scheduler.cyclesCompleted()["s"] == 2)
     }
 
@@ -106,12 +106,12 @@ func meter(_ name: String) -> MeterDefinition {
         let fast = PollSource(name: "fast", interval: .milliseconds(50), selector: .all,
                               pollsters: [FixedPollster(name: "a", meters: [meter("a")])])
         let slow = PollSource(name: "slow", interval: .milliseconds(50), selector: .all,
-                              pollsters: [StuckPollster(seconds: 3.0)], timeout: .seconds(10))
+                              pollsters: [StuckPollster(seconds: 10.0)], timeout: .seconds(20))
         let scheduler = PollScheduler(sources: [fast, slow], sink: sink, host: "h", cycles: 2, logger: logger)
         try await scheduler.run()
         let sources = await sink.batches.map(\.source)
-        // The fast source's two 50 ms cycles finish long before the slow one's first 3 s poll, however loaded
-        // the machine (1 s was not always enough with the whole suite running).
+        // The fast source's two 50 ms cycles finish long before the slow one's first 10 s poll, however loaded
+        // the machine (1 s and then 3 s were not enough with the whole suite and the lab's guests running).
         #expect(Array(sources.prefix(2)) == ["fast", "fast"], "the fast source finished before the slow one")
     }
 }

@@ -92,7 +92,7 @@ struct CrashTests {
                 }
                 try await group.waitForAll()
             }
-            process.waitUntilExit()
+            await process.exited()
             #expect(process.terminationReason == .uncaughtSignal)
             let seqs = state.seqs.withLock { $0 }
             totalAcked += seqs.count
@@ -102,7 +102,7 @@ struct CrashTests {
 
         // Restart once more and count what is stored per batch.
         let process = try CrashTests.start(virtmon, port: port, dataDir: dataDir)
-        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        defer { kill(process.processIdentifier, SIGKILL) }
         try await CrashTests.waitHealthy(port: port)
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v2/meters/crash.test/statistics?groupby=resource_id")
         request.headers.add(name: "X-Auth-Token", value: CrashTests.token)

@@ -48,13 +48,13 @@ struct UpCommandTests {
         let before = try await UpCommandTests.waitFor(3, port: port, token: token)
         #expect(before >= 3)
         kill(first.processIdentifier, SIGINT)
-        first.waitUntilExit()
+        await first.exited()
         #expect(first.terminationReason == .exit && first.terminationStatus == 0)
         let printed = String(decoding: firstOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(printed.contains("http://127.0.0.1:\(port)") && printed.contains(token))
 
         let (second, _) = try start()
-        defer { kill(second.processIdentifier, SIGKILL); second.waitUntilExit() }
+        defer { kill(second.processIdentifier, SIGKILL) }
         try await CrashTests.waitHealthy(port: port)
         let after = try await UpCommandTests.waitFor(before + 2, port: port, token: token)
         #expect(after >= before + 2)

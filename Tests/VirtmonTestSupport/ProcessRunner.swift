@@ -45,3 +45,11 @@ final class MutexData: Sendable {
     var isSet: Bool { state.withLock { $0.1 } }
     var value: Data { state.withLock { $0.0 } }
 }
+
+extension Process {
+    /// Waits for the process to end without holding a cooperative thread (waitUntilExit would, for as long as
+    /// the process takes to stop, starving the timing-sensitive tests that run beside it).
+    public func exited() async {
+        while isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+}
