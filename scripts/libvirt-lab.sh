@@ -3,6 +3,7 @@
 # configuration, and a tiny Linux guest built from Debian's cloud kernel and busybox-static.
 #
 #   scripts/libvirt-lab.sh start DIR     # installs what it needs, starts the daemons, builds DIR/guest/*
+#   scripts/libvirt-lab.sh restart-daemon DIR   # kills libvirtd and starts it again (guests keep running)
 #   scripts/libvirt-lab.sh stop DIR      # stops every domain and daemon it started, restores qemu.conf
 #
 # As root only (libvirt's QEMU driver). The daemons listen on libvirt's usual sockets (qemu:///system); their
@@ -47,10 +48,19 @@ auth_unix_rw = "none"
 log_outputs = "3:file:$dir/libvirtd.log"
 CONF
   if ! { [ -e "$dir/virtlogd.pid" ] && kill -0 "$(cat "$dir/virtlogd.pid")" 2>/dev/null; }; then
-    virtlogd --daemon --pid-file "$dir/virtlogd.pid"
+    virtlogd --daemon --pid-file "$dir/virtlogd.pid" </dev/null >>"$dir/virtlogd.out" 2>&1
   fi
+  start_libvirtd "$dir"
+
+  build_guest "$dir/guest"
+  log "ready: qemu:///system (libvirtd pid $(cat "$dir/libvirtd.pid"))"
+}
+
+start_libvirtd() {
+  local dir=$1
   if ! { [ -e "$dir/libvirtd.pid" ] && kill -0 "$(cat "$dir/libvirtd.pid")" 2>/dev/null; }; then
-    libvirtd --daemon --pid-file "$dir/libvirtd.pid" --config "$dir/libvirtd.conf"
+    # Detached from our stdout and stderr: a daemon holding them open would keep any pipe reader waiting.
+    libvirtd --daemon --pid-file "$dir/libvirtd.pid" --config "$dir/libvirtd.conf" </dev/null >>"$dir/libvirtd.out" 2>&1
   fi
   log "waiting for libvirtd (the first connection probes QEMU's capabilities: 8-12 s)"
   for _ in $(seq 120); do
@@ -58,9 +68,16 @@ CONF
     sleep 0.5
   done
   virsh -c qemu:///system version >/dev/null
+}
 
-  build_guest "$dir/guest"
-  log "ready: qemu:///system (libvirtd pid $(cat "$dir/libvirtd.pid"))"
+restart_daemon() {
+  local dir
+  dir=$(cd "$1" && pwd)
+  local pid
+  pid=$(cat "$dir/libvirtd.pid")
+  kill "$pid"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  start_libvirtd "$dir"
 }
 
 build_guest() {
@@ -132,6 +149,7 @@ stop() {
 
 case "${1:-}" in
   start) start "$2" ;;
+  restart-daemon) restart_daemon "$2" ;;
   stop) stop "$2" ;;
-  *) echo "usage: scripts/libvirt-lab.sh start DIR | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: scripts/libvirt-lab.sh start DIR | restart-daemon DIR | stop DIR" >&2; exit 2 ;;
 esac

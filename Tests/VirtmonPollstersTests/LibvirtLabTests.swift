@@ -179,3 +179,51 @@ struct LibvirtLabTests {
         #expect(LibvirtLabTests.value(samples, "disk.device.capacity", "\(uuid)-vda") == 16_777_216.0)
     }
 }
+
+extension LibvirtLabTests {
+    @Test("libvirtd restarted under a guest: the connection notices, reconnects, and the guest's meters continue",
+          .enabled(if: LibvirtLabTests.lab != nil))
+    func daemonRestart() async throws {
+        let lab = LibvirtLabTests.lab!
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-lab-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: lab + "/guest/firmware-disk.qcow2", toPath: work.appendingPathComponent("disk.qcow2").path)
+        let name = "virtmon-test-restart-\(UInt32.random(in: 0...UInt32.max))"
+        let uuid = UUID().uuidString.lowercased()
+        let kvm = FileManager.default.isWritableFile(atPath: "/dev/kvm")
+        try await LibvirtLabTests.create("""
+            <domain type='\(kvm ? "kvm" : "qemu")'>
+              <name>\(name)</name><uuid>\(uuid)</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+              <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+              <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+                <source file='\(work.path)/disk.qcow2'/><target dev='vda' bus='virtio'/></disk></devices>
+            </domain>
+            """, in: work, name: name)
+        defer {
+            _ = Task { _ = try? await LibvirtLabTests.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
+        }
+        let connection = LibvirtConnection(uri: "qemu:///system", library: try LibvirtLibrary())
+        #expect(try connection.collect().domains.contains { $0.uuid == uuid })
+
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/libvirt-lab.sh").path
+        let restarted = try await ProcessRunner.run("/bin/bash", [script, "restart-daemon", lab])
+        #expect(restarted.status == 0, "\(restarted.stderr)")
+
+        // The old connection is dead; within a few cycles (backoff starts at 1 s) it is replaced.
+        var failures: [String] = []
+        var found = false
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !found && ContinuousClock.now < deadline {
+            do {
+                found = try connection.collect().domains.contains { $0.uuid == uuid && $0.state == .running }
+            } catch {
+                failures.append("\(error)")
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        print("lab reconnect: \(failures.count) failed cycle(s) after the restart, then the guest was read again\(failures.first.map { " (first error: \($0))" } ?? "")")
+        #expect(found, "after restart: \(failures)")
+        #expect(failures.count <= 5)
+    }
+}
