@@ -12,6 +12,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '== lab: %s\n' "$*" >&2; }
+# Daemons must answer SIGTERM even when whoever ran this script had it blocked or ignored (Foundation's Process,
+# which tests use, passes its blocked signals on to children): reset both before exec.
+unmasked() {
+  python3 -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP): signal.signal(s, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
 
 start() {
   local dir=$1
@@ -48,7 +56,7 @@ auth_unix_rw = "none"
 log_outputs = "3:file:$dir/libvirtd.log"
 CONF
   if ! { [ -e "$dir/virtlogd.pid" ] && kill -0 "$(cat "$dir/virtlogd.pid")" 2>/dev/null; }; then
-    virtlogd --daemon --pid-file "$dir/virtlogd.pid" </dev/null >>"$dir/virtlogd.out" 2>&1
+    unmasked virtlogd --daemon --pid-file "$dir/virtlogd.pid" </dev/null >>"$dir/virtlogd.out" 2>&1
   fi
   start_libvirtd "$dir"
 
@@ -60,7 +68,7 @@ start_libvirtd() {
   local dir=$1
   if ! { [ -e "$dir/libvirtd.pid" ] && kill -0 "$(cat "$dir/libvirtd.pid")" 2>/dev/null; }; then
     # Detached from our stdout and stderr: a daemon holding them open would keep any pipe reader waiting.
-    libvirtd --daemon --pid-file "$dir/libvirtd.pid" --config "$dir/libvirtd.conf" </dev/null >>"$dir/libvirtd.out" 2>&1
+    unmasked libvirtd --daemon --pid-file "$dir/libvirtd.pid" --config "$dir/libvirtd.conf" </dev/null >>"$dir/libvirtd.out" 2>&1
   fi
   log "waiting for libvirtd (the first connection probes QEMU's capabilities: 8-12 s)"
   for _ in $(seq 120); do
@@ -142,7 +150,13 @@ stop() {
     virsh -c qemu:///system destroy "$domain" >/dev/null 2>&1 || true
   done
   for pidfile in "$dir/libvirtd.pid" "$dir/virtlogd.pid"; do
-    [ -e "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+    [ -e "$pidfile" ] || continue
+    local pid
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null || continue
+    # Wait for it to go (its pid file lock would stop the next lab's daemon), then insist.
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
   done
   if [ -e "$dir/qemu.conf.orig" ]; then cp "$dir/qemu.conf.orig" /etc/libvirt/qemu.conf 2>/dev/null || true; fi
 }

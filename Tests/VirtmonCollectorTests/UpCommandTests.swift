@@ -48,8 +48,8 @@ struct UpCommandTests {
         let before = try await UpCommandTests.waitFor(3, port: port, token: token)
         #expect(before >= 3)
         kill(first.processIdentifier, SIGINT)
-        await first.exited()
-        #expect(first.terminationReason == .exit && first.terminationStatus == 0)
+        let exit = await first.exited()
+        #expect(exit == ProcessExit(signalled: false, code: 0))
         let printed = String(decoding: firstOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(printed.contains("http://127.0.0.1:\(port)") && printed.contains(token))
 

@@ -1,4 +1,5 @@
 import Foundation
+import VirtmonTestSupport
 
 /// Runs a program and returns what it printed; used to read the host independently of virtmon's own parsers.
 enum Command {
@@ -17,7 +18,7 @@ enum Command {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        _ = ProcessRunner.reap(process)
         return String(decoding: data, as: UTF8.self)
     }
 

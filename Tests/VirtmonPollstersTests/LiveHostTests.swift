@@ -1,4 +1,5 @@
 import Foundation
+import VirtmonTestSupport
 import Testing
 import VirtmonAgent
 import VirtmonModel
@@ -164,7 +165,7 @@ final class NodeExporterProcess: Sendable {
     func stop() {
         // SIGKILL: children of this process start with SIGTERM blocked (see QEMUProcessTests).
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = ProcessRunner.reap(process)
     }
 
     /// Every sample line of /metrics: `name{labels}` → value.

@@ -34,7 +34,7 @@ import VirtmonModel
             // SIGKILL, not terminate(): Foundation starts children with the spawning thread's signal mask, in
             // which SIGTERM is blocked, so QEMU would never see it.
             kill(qemu.processIdentifier, SIGKILL)
-            qemu.waitUntilExit()
+            _ = ProcessRunner.reap(qemu)
         }
         // Let the firmware run and the vCPU threads get their names.
         try await Task.sleep(for: .seconds(2))

@@ -45,7 +45,7 @@ final class StandIn {
 
     func kill() {
         Glibc.kill(pid, SIGKILL)
-        process.waitUntilExit()
+        _ = ProcessRunner.reap(process)
     }
 
     deinit {

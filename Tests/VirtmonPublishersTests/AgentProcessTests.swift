@@ -23,9 +23,10 @@ import VirtmonModel
             try process.run()
         }
 
-        func kill(_ signal: Int32) async {
+        @discardableResult
+        func kill(_ signal: Int32) async -> ProcessExit {
             Glibc.kill(process.processIdentifier, signal)
-            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+            return await process.exited()
         }
 
         var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
@@ -68,8 +69,8 @@ import VirtmonModel
             written = Set(try messageIDs(inFile: file))
             received = try receiver.batches().flatMap(\.samples).map(\.messageID)
         } while !written.isSubset(of: Set(received)) && ContinuousClock.now < deadline
-        await second.kill(SIGTERM)
-        #expect(second.process.terminationStatus == 0, "graceful exit after SIGTERM: \(second.stderr)")
+        let exit = await second.kill(SIGTERM)
+        #expect(exit == ProcessExit(signalled: false, code: 0), "graceful exit after SIGTERM: \(second.stderr)")
         received = try receiver.batches().flatMap(\.samples).map(\.messageID)
         written = Set(try messageIDs(inFile: file))
 
@@ -107,8 +108,7 @@ import VirtmonModel
         let directory = temporaryDirectory("process-config")
         try "agent:\n  interval: often\n".write(toFile: directory + "/bad.yaml", atomically: true, encoding: .utf8)
         let agent = try Agent(["--config", directory + "/bad.yaml"], stderrPath: directory + "/err.log")
-        while agent.process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(agent.process.terminationStatus == 2)
+        #expect(await agent.process.exited() == ProcessExit(signalled: false, code: 2))
         #expect(agent.stderr.contains("\(directory)/bad.yaml:2:13: agent.interval must be a duration"))
     }
 }

@@ -27,10 +27,10 @@ public enum ProcessRunner {
                     let reader = Thread { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
                     reader.start()
                     let output = out.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
+                    let exit = ProcessRunner.reap(process)
                     while !errorData.isSet { usleep(1000) }
                     return Result(
-                        status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+                        status: exit.signalled ? 128 + exit.code : exit.code, stdout: String(decoding: output, as: UTF8.self),
                         stderr: String(decoding: errorData.value, as: UTF8.self))
                 })
             }.start()
@@ -46,10 +46,55 @@ final class MutexData: Sendable {
     var value: Data { state.withLock { $0.0 } }
 }
 
+/// How a child ended: its exit code, or the signal that ended it.
+public struct ProcessExit: Sendable, Equatable {
+    public var signalled: Bool
+    public var code: Int32
+
+    public init(signalled: Bool, code: Int32) {
+        self.signalled = signalled
+        self.code = code
+    }
+}
+
+extension ProcessRunner {
+    /// Waits for `process` to end and says how, without relying on Foundation noticing: once libvirt is loaded
+    /// into the test process, SIGCHLD was seen back at its default disposition, Foundation's monitor never
+    /// learned of an exit, and waitUntilExit waited forever beside a zombie. This reaps the child itself when
+    /// Foundation has not.
+    public static func reap(_ process: Process) -> ProcessExit {
+        let pid = process.processIdentifier
+        while true {
+            if !process.isRunning {
+                return ProcessExit(signalled: process.terminationReason == .uncaughtSignal, code: process.terminationStatus)
+            }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out (they are C macros).
+                return status & 0x7f == 0
+                    ? ProcessExit(signalled: false, code: (status >> 8) & 0xff)
+                    : ProcessExit(signalled: true, code: status & 0x7f)
+            }
+            usleep(5000)
+        }
+    }
+}
+
 extension Process {
     /// Waits for the process to end without holding a cooperative thread (waitUntilExit would, for as long as
-    /// the process takes to stop, starving the timing-sensitive tests that run beside it).
-    public func exited() async {
-        while isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+    /// the process takes to stop, starving the timing-sensitive tests that run beside it), and says how.
+    @discardableResult
+    public func exited() async -> ProcessExit {
+        let pid = processIdentifier
+        while true {
+            if !isRunning { return ProcessExit(signalled: terminationReason == .uncaughtSignal, code: terminationStatus) }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                return status & 0x7f == 0
+                    ? ProcessExit(signalled: false, code: (status >> 8) & 0xff)
+                    : ProcessExit(signalled: true, code: status & 0x7f)
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 }
