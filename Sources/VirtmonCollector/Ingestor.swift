@@ -38,12 +38,7 @@ public final class Ingestor: Sendable {
             frame = try SignedFrame.decode(datagram)
         } catch {
             counters.received(Transport.udp.rawValue)
-            let refusal = IngestError(.malformed, error.description)
-            counters.refused(.malformed)
-            if counters.shouldLog(.malformed).log {
-                logger.warning("datagram refused: \(refusal.detail)", metadata: ["reason": "malformed", "transport": "udp"])
-            }
-            throw refusal
+            throw refuse(IngestError(.malformed, error.description), transport: .udp, what: "datagram")
         }
         return try await ingest(body: frame.body, signature: frame.signature, transport: .udp, now: now)
     }
@@ -54,19 +49,24 @@ public final class Ingestor: Sendable {
         do {
             return try await accept(body: body, signature: given, transport: transport, now: now)
         } catch {
-            counters.refused(error.reason)
-            let (log, suppressed) = counters.shouldLog(error.reason)
-            if log {
-                var metadata: Logger.Metadata = ["reason": "\(error.reason)", "transport": "\(transport.rawValue)"]
-                if suppressed > 0 { metadata["not_logged_since_last"] = "\(suppressed)" }
-                if error.reason == .storageFailure {
-                    logger.error("batch not stored: \(error.detail)", metadata: metadata)
-                } else {
-                    logger.warning("batch refused: \(error.detail)", metadata: metadata)
-                }
-            }
-            throw error
+            throw refuse(error, transport: transport, what: "batch")
         }
+    }
+
+    /// Counts a refusal by reason and logs it at most every 10 s per reason; returns it for throwing.
+    private func refuse(_ error: IngestError, transport: Transport, what: String) -> IngestError {
+        counters.refused(error.reason)
+        let (log, suppressed) = counters.shouldLog(error.reason)
+        if log {
+            var metadata: Logger.Metadata = ["reason": "\(error.reason)", "transport": "\(transport.rawValue)"]
+            if suppressed > 0 { metadata["not_logged_since_last"] = "\(suppressed)" }
+            if error.reason == .storageFailure {
+                logger.error("\(what) not stored: \(error.detail)", metadata: metadata)
+            } else {
+                logger.warning("\(what) refused: \(error.detail)", metadata: metadata)
+            }
+        }
+        return error
     }
 
     private func accept(body: Data, signature given: String?, transport: Transport, now: Date) async throws(IngestError) -> IngestOutcome {

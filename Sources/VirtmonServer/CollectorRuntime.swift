@@ -80,7 +80,7 @@ public struct CollectorRuntime: Sendable {
     /// Runs until SIGINT/SIGTERM, then closes the store.
     public func run() async throws {
         logger.notice("virtmon collector starting", metadata: [
-            "storage": "\(CollectorRuntime.redact(config.storageURL))", "listen": "\(config.listen)",
+            "storage": "\(StorageURL.redacted(config.storageURL))", "listen": "\(config.listen)",
             "udp": "\(config.udp.map(\.description) ?? "off")", "signed": "\(!config.secret.isEmpty)",
         ])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -93,17 +93,11 @@ public struct CollectorRuntime: Sendable {
         }
         await storage.close()
     }
-
-    static func redact(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? url
-    }
 }
 
 /// Collects the bound ports until both are known, then reports them once.
 final class BoundPorts: Sendable {
-    private let state = MutexBox<(http: Int?, udp: Int?, reported: Bool)>((nil, nil, false))
+    private let state = Mutex<(http: Int?, udp: Int?, reported: Bool)>((nil, nil, false))
 
     func set(http: Int? = nil, udp: Int? = nil, expectsUDP: Bool) -> (Int?, Int?)? {
         state.withLock { value in
@@ -114,11 +108,4 @@ final class BoundPorts: Sendable {
             return (value.http, value.udp)
         }
     }
-}
-
-/// A Mutex in a class, so a Sendable reference can share it.
-final class MutexBox<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
 }

@@ -18,12 +18,12 @@ public struct UpRuntime: Sendable {
         config.listen = listen
         config.udp = nil
         config.secret = try SecretFile.loadOrCreate(path: (dataDir as NSString).appendingPathComponent("agent-secret"))
-        let tokenBox = MutexBox<String>("")
+        // The same file the collector would generate it into, read here so the ready message can name it.
+        let token = try SecretFile.loadOrCreate(path: (dataDir as NSString).appendingPathComponent("admin-token"))
+        config.adminToken = token
         let collector = try await CollectorRuntime.build(config: config, logger: logger) { http, _ in
-            let url = "http://\(CollectorConfig.Endpoint(host: listen.host, port: http ?? listen.port))"
-            onReady(url, tokenBox.withLock { $0 })
+            onReady("http://\(CollectorConfig.Endpoint(host: listen.host, port: http ?? listen.port))", token)
         }
-        tokenBox.withLock { $0 = collector.adminToken }
         var agentConfig = agentConfig
         agentConfig.publishing.secret = config.secret
         // The agent's spool makes start-up order irrelevant: batches wait until the API is listening.

@@ -17,7 +17,7 @@ public final class PostgresStorage: Storage {
     public init(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres")) async throws {
         let configuration = try PostgresStorage.configuration(from: url)
         self.logger = logger
-        displayURL = PostgresStorage.redacted(url)
+        displayURL = StorageURL.redacted(url)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
@@ -36,22 +36,16 @@ public final class PostgresStorage: Storage {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty
         else {
-            throw StorageURLError(url: redacted(url), reason: "expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
+            throw StorageURLError(url: StorageURL.redacted(url), reason: "expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
         }
         let database = String(components.path.drop(while: { $0 == "/" }))
-        guard !database.isEmpty else { throw StorageURLError(url: redacted(url), reason: "no database name after the host") }
+        guard !database.isEmpty else { throw StorageURLError(url: StorageURL.redacted(url), reason: "no database name after the host") }
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
             password: components.password, database: database, tls: .disable)
         configuration.options.maximumConnections = 8
         configuration.options.connectTimeout = .seconds(5)
         return configuration
-    }
-
-    static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? url
     }
 
     private func migrate() async throws {
