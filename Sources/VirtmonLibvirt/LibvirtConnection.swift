@@ -110,15 +110,15 @@ public final class LibvirtConnection: DomainStatsSource {
         var domains: [String: DomainStats] = [:]
         var order: [String] = []
         var pointers: [String: OpaquePointer] = [:]
-        var xmlTargets: [String: (disks: [String], interfaces: [(target: String, mac: String?)])] = [:]
+        var xmlFacts: [String: XMLFacts] = [:]
         for index in 0..<Int(count) {
             guard let domain = list[index] else { continue }
             do {
-                let (stats, disks, interfaces) = try describe(domain, &state)
+                let (stats, facts) = try describe(domain, &state)
                 domains[stats.uuid] = stats
                 order.append(stats.uuid)
                 pointers[stats.uuid] = domain
-                xmlTargets[stats.uuid] = (disks, interfaces)
+                xmlFacts[stats.uuid] = facts
             } catch {
                 // Undefined or destroyed between the listing and now: it simply is not part of this cycle.
                 problems.append("\(error)")
@@ -141,7 +141,7 @@ public final class LibvirtConnection: DomainStatsSource {
                 continue
             }
             stats.balloon = BulkStats.balloon(values) ?? memoryStats(domain, &problems, name: stats.name)
-            let targets = xmlTargets[uuid] ?? ([], [])
+            let targets = xmlFacts[uuid] ?? XMLFacts(nova: nil, disks: [], interfaces: [])
             if var interfaces = BulkStats.interfaces(values) {
                 for (position, interface) in interfaces.enumerated() {
                     interfaces[position].mac = targets.interfaces.first { $0.target == interface.name }?.mac
@@ -159,7 +159,7 @@ public final class LibvirtConnection: DomainStatsSource {
     }
 
     /// UUID, name, info and XML-derived facts of one domain.
-    private func describe(_ domain: OpaquePointer, _ cache: inout State) throws(LibvirtError) -> (DomainStats, [String], [(target: String, mac: String?)]) {
+    private func describe(_ domain: OpaquePointer, _ cache: inout State) throws(LibvirtError) -> (DomainStats, XMLFacts) {
         var uuidBuffer = [CChar](repeating: 0, count: 40)
         guard library.call("virDomainGetUUIDString", as: LibvirtLibrary.DomainGetUUIDString.self)(domain, &uuidBuffer) == 0 else {
             throw LibvirtError(call: "virDomainGetUUIDString", message: library.lastErrorMessage())
@@ -182,7 +182,7 @@ public final class LibvirtConnection: DomainStatsSource {
                                 cpuTimeNs: state.isActive ? cpuTime : nil)
         if let cached = cache.xml[uuid], cached.state == state, cache.cycle - cached.cycle < LibvirtConnection.xmlRefreshCycles {
             stats.nova = cached.facts.nova
-            return (stats, cached.facts.disks, cached.facts.interfaces)
+            return (stats, cached.facts)
         }
         var facts = XMLFacts(nova: nil, disks: [], interfaces: [])
         if let xmlPointer = library.call("virDomainGetXMLDesc", as: LibvirtLibrary.DomainGetXMLDesc.self)(domain, 0) {
@@ -194,8 +194,7 @@ public final class LibvirtConnection: DomainStatsSource {
             _ = library.lastErrorMessage()
         }
         stats.nova = facts.nova
-        let disks = facts.disks, interfaces = facts.interfaces
-        return (stats, disks, interfaces)
+        return (stats, facts)
     }
 
     /// One bulk call for every domain: uuid → typed parameters.

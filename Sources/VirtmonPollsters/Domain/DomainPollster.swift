@@ -57,16 +57,16 @@ public actor DomainPollster: Pollster {
     }
 
     func samples(for domain: DomainStats, _ context: PollContext) -> [Sample] {
-        var metadata: [String: JSONValue] = [
+        var domainMetadata: [String: JSONValue] = [
             "name": .string(domain.nova?.instanceName ?? domain.name), "instance_name": .string(domain.name),
             "vcpus": .number(Double(domain.vcpus)), "memory_mb": .number(Double(domain.maxMemoryKiB / 1024)),
             "state": .string(domain.state.name), "resource_type": "instance",
         ]
-        if let flavor = domain.nova?.flavorName { metadata["flavor_name"] = .string(flavor) }
-        if let project = domain.nova?.projectName { metadata["project_name"] = .string(project) }
-        if let user = domain.nova?.userName { metadata["user_name"] = .string(user) }
-        func sample(_ meter: MeterDefinition, _ volume: Double, resource: String? = nil, extra: [String: JSONValue] = [:]) -> Sample {
-            var sample = context.sample(meter, volume: volume, resourceID: resource ?? domain.uuid, metadata: metadata.merging(extra) { $1 })
+        if let flavor = domain.nova?.flavorName { domainMetadata["flavor_name"] = .string(flavor) }
+        if let project = domain.nova?.projectName { domainMetadata["project_name"] = .string(project) }
+        if let user = domain.nova?.userName { domainMetadata["user_name"] = .string(user) }
+        func sample(_ meter: MeterDefinition, _ volume: Double, resource: String? = nil, metadata: [String: JSONValue]? = nil) -> Sample {
+            var sample = context.sample(meter, volume: volume, resourceID: resource ?? domain.uuid, metadata: metadata ?? domainMetadata)
             sample.projectID = domain.nova?.projectID
             sample.userID = domain.nova?.userID
             return sample
@@ -98,7 +98,9 @@ public actor DomainPollster: Pollster {
         }
         for disk in domain.disks {
             let resource = "\(domain.uuid)-\(disk.name)"
-            let extra: [String: JSONValue] = ["disk_name": .string(disk.name), "instance_id": .string(domain.uuid), "resource_type": "disk"]
+            // Merged once per device, not once per sample.
+            let deviceMetadata = domainMetadata.merging(
+                ["disk_name": .string(disk.name), "instance_id": .string(domain.uuid), "resource_type": "disk"]) { $1 }
             var values: [(MeterDefinition, Double)] = [
                 (DomainMeters.diskReadBytes, Double(disk.readBytes)), (DomainMeters.diskWriteBytes, Double(disk.writeBytes)),
                 (DomainMeters.diskReadRequests, Double(disk.readRequests)), (DomainMeters.diskWriteRequests, Double(disk.writeRequests)),
@@ -108,19 +110,20 @@ public actor DomainPollster: Pollster {
             if let capacity = disk.capacity { values.append((DomainMeters.diskCapacity, Double(capacity))) }
             if let allocation = disk.allocation { values.append((DomainMeters.diskAllocation, Double(allocation))) }
             if let physical = disk.physical { values.append((DomainMeters.diskUsage, Double(physical))) }
-            result += values.map { sample($0.0, $0.1, resource: resource, extra: extra) }
+            result += values.map { sample($0.0, $0.1, resource: resource, metadata: deviceMetadata) }
         }
         for interface in domain.interfaces {
             let resource = "\(domain.uuid)-\(interface.name)"
             var extra: [String: JSONValue] = ["vnic_name": .string(interface.name), "instance_id": .string(domain.uuid), "resource_type": "vnic"]
             if let mac = interface.mac { extra["mac"] = .string(mac) }
+            let deviceMetadata = domainMetadata.merging(extra) { $1 }
             let values: [(MeterDefinition, UInt64)] = [
                 (DomainMeters.netInBytes, interface.rxBytes), (DomainMeters.netOutBytes, interface.txBytes),
                 (DomainMeters.netInPackets, interface.rxPackets), (DomainMeters.netOutPackets, interface.txPackets),
                 (DomainMeters.netInDrops, interface.rxDrops), (DomainMeters.netOutDrops, interface.txDrops),
                 (DomainMeters.netInErrors, interface.rxErrors), (DomainMeters.netOutErrors, interface.txErrors),
             ]
-            result += values.map { sample($0.0, Double($0.1), resource: resource, extra: extra) }
+            result += values.map { sample($0.0, Double($0.1), resource: resource, metadata: deviceMetadata) }
         }
         return result
     }
