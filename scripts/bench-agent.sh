@@ -27,10 +27,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-ticks=$(getconf CLK_TCK)
-cpu_ms() { awk -v t="$ticks" '{ print ($14 + $15) * 1000 / t }' "/proc/$1/stat"; }
-rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-anon_kib() { awk '/^RssAnon/ { print $2 }' "/proc/$1/status"; }
+. scripts/measure.sh
 count_cycles() { grep -c '"counter_name":"hardware.cpu.load.1min"' "$1" 2>/dev/null || echo 0; }
 
 # --- virtmon ----------------------------------------------------------------------------------------------

@@ -28,9 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ticks=$(getconf CLK_TCK)
-cpu_ticks() { local total=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$total"; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. scripts/measure.sh
 secret=bench-secret
 token=bench-token
 

@@ -33,10 +33,7 @@ work=$(mktemp -d /tmp/virtmon-bench-vm.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-ticks=$(getconf CLK_TCK)
-cpu_ms() { awk -v t="$ticks" '{ print ($14 + $15) * 1000 / t }' "/proc/$1/stat"; }
-rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. scripts/measure.sh
 
 python3 - "$domains" > "$work/node.xml" <<'PY'
 import sys

@@ -60,7 +60,7 @@ stop_all() {
   rm -rf "$run"
 }
 trap stop_all EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. scripts/measure.sh
 log "starting a throwaway PostgreSQL"
 VIRTMON_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start "$run/postgres" "$(free_port)")
 export VIRTMON_TEST_POSTGRES_URL

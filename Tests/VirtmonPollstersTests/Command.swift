@@ -3,23 +3,9 @@ import VirtmonTestSupport
 
 /// Runs a program and returns what it printed; used to read the host independently of virtmon's own parsers.
 enum Command {
-    /// Runs on a thread of its own: waiting for a child must not hold one of the few cooperative threads that
-    /// timing-sensitive tests running in parallel need.
+    /// Its standard output (ProcessRunner waits on a thread of its own, off the cooperative pool).
     static func output(_ executable: String, _ arguments: [String]) async throws -> String {
-        try await onThread { try blockingOutput(executable, arguments) }
-    }
-
-    static func blockingOutput(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        _ = ProcessRunner.reap(process)
-        return String(decoding: data, as: UTF8.self)
+        try await ProcessRunner.run(executable, arguments).stdout
     }
 
     /// The first of `candidates` that exists and is executable.

@@ -63,20 +63,24 @@ extension ProcessRunner {
     /// learned of an exit, and waitUntilExit waited forever beside a zombie. This reaps the child itself when
     /// Foundation has not.
     public static func reap(_ process: Process) -> ProcessExit {
-        let pid = process.processIdentifier
         while true {
-            if !process.isRunning {
-                return ProcessExit(signalled: process.terminationReason == .uncaughtSignal, code: process.terminationStatus)
-            }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out (they are C macros).
-                return status & 0x7f == 0
-                    ? ProcessExit(signalled: false, code: (status >> 8) & 0xff)
-                    : ProcessExit(signalled: true, code: status & 0x7f)
-            }
+            if let exit = ended(process) { return exit }
             usleep(5000)
         }
+    }
+
+    /// How `process` ended, or nil while it runs: Foundation's record when it has one, else the child reaped
+    /// here with WNOHANG.
+    static func ended(_ process: Process) -> ProcessExit? {
+        if !process.isRunning {
+            return ProcessExit(signalled: process.terminationReason == .uncaughtSignal, code: process.terminationStatus)
+        }
+        var status: Int32 = 0
+        guard waitpid(process.processIdentifier, &status, WNOHANG) == process.processIdentifier else { return nil }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out (they are C macros).
+        return status & 0x7f == 0
+            ? ProcessExit(signalled: false, code: (status >> 8) & 0xff)
+            : ProcessExit(signalled: true, code: status & 0x7f)
     }
 }
 
@@ -85,15 +89,8 @@ extension Process {
     /// the process takes to stop, starving the timing-sensitive tests that run beside it), and says how.
     @discardableResult
     public func exited() async -> ProcessExit {
-        let pid = processIdentifier
         while true {
-            if !isRunning { return ProcessExit(signalled: terminationReason == .uncaughtSignal, code: terminationStatus) }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                return status & 0x7f == 0
-                    ? ProcessExit(signalled: false, code: (status >> 8) & 0xff)
-                    : ProcessExit(signalled: true, code: status & 0x7f)
-            }
+            if let exit = ProcessRunner.ended(self) { return exit }
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
