@@ -40,10 +40,10 @@ public struct CollectorRuntime: Sendable {
             guard path.hasPrefix("/") else {
                 throw StorageURLError(url: url, reason: "needs an absolute path: sqlite:///var/lib/virtmon/virtmon.db")
             }
-            return try SQLiteStorage(path: path)
+            return try await SQLiteStorage.open(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try await PostgresStorage(url: url, logger: logger)
+            return try await PostgresStorage.open(url: url, logger: logger)
         }
         throw StorageURLError(url: url, reason: "unknown storage; use sqlite:///PATH or postgres://USER@HOST:PORT/DATABASE")
     }

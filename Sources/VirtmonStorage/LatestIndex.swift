@@ -64,4 +64,49 @@ public struct LatestIndex: Sendable {
             )
         }
     }
+
+    /// Meter records passing normalised filters (checked by `FilterScope`), by meter then resource.
+    public func meterRecords(matching filters: [QueryFilter]) -> [MeterRecord] {
+        return meters.values.map(\.record).filter { meter in
+            filters.allSatisfy { filter in
+                switch filter.field {
+                case .meter: filter.compareText(meter.name)
+                case .resourceID: filter.compareText(meter.resourceID)
+                case .projectID: filter.compareText(meter.projectID)
+                case .userID: filter.compareText(meter.userID)
+                case .source: filter.compareText(meter.source)
+                case .type: filter.compareText(meter.type.rawValue)
+                case .unit: filter.compareText(meter.unit)
+                case .metadata(let key):
+                    filter.compareMetadata(
+                        resources[meter.resourceID].flatMap { QueryFilter.lookup(key, in: $0.record.metadata) })
+                default: false
+                }
+            }
+        }.sorted { ($0.name, $0.resourceID) < ($1.name, $1.resourceID) }
+    }
+
+    /// Resource records passing normalised filters (checked by `FilterScope`), by resource id.
+    public func resourceRecords(matching filters: [QueryFilter]) -> [ResourceRecord] {
+        return resources.values.map(\.record).filter { resource in
+            filters.allSatisfy { filter in
+                switch filter.field {
+                case .resourceID: filter.compareText(resource.resourceID)
+                case .projectID: filter.compareText(resource.projectID)
+                case .userID: filter.compareText(resource.userID)
+                case .source: filter.compareText(resource.source)
+                case .meter:
+                    if case .string(let name) = filter.value { resource.meters.contains(name) } else { false }
+                case .metadata(let key): filter.compareMetadata(QueryFilter.lookup(key, in: resource.metadata))
+                case .timestamp:
+                    if case .date(let date) = filter.value {
+                        filter.op == .ge || filter.op == .gt
+                            ? filter.op.holds(microseconds(resource.lastSample), microseconds(date))
+                            : filter.op.holds(microseconds(resource.firstSample), microseconds(date))
+                    } else { false }
+                default: false
+                }
+            }
+        }.sorted { $0.resourceID < $1.resourceID }
+    }
 }

@@ -48,54 +48,23 @@ public actor MemoryStorage: Storage {
     public func meters(_ filters: [QueryFilter]) throws -> [MeterRecord] {
         let filters = try QueryFilter.normalize(filters)
         try FilterScope.checkMeterFilters(filters)
-        return index.meters.values.map(\.record).filter { meter in
-            filters.allSatisfy { filter in
-                switch filter.field {
-                case .meter: filter.compareText(meter.name)
-                case .resourceID: filter.compareText(meter.resourceID)
-                case .projectID: filter.compareText(meter.projectID)
-                case .userID: filter.compareText(meter.userID)
-                case .source: filter.compareText(meter.source)
-                case .type: filter.compareText(meter.type.rawValue)
-                case .unit: filter.compareText(meter.unit)
-                case .metadata(let key):
-                    filter.compareMetadata(
-                        index.resources[meter.resourceID].flatMap { QueryFilter.lookup(key, in: $0.record.metadata) })
-                default: false
-                }
-            }
-        }.sorted { ($0.name, $0.resourceID) < ($1.name, $1.resourceID) }
+        return index.meterRecords(matching: filters)
     }
 
     public func resources(_ filters: [QueryFilter]) throws -> [ResourceRecord] {
         let filters = try QueryFilter.normalize(filters)
         try FilterScope.checkResourceFilters(filters)
-        return index.resources.values.map(\.record).filter { resource in
-            filters.allSatisfy { filter in
-                switch filter.field {
-                case .resourceID: filter.compareText(resource.resourceID)
-                case .projectID: filter.compareText(resource.projectID)
-                case .userID: filter.compareText(resource.userID)
-                case .source: filter.compareText(resource.source)
-                case .meter:
-                    if case .string(let name) = filter.value { resource.meters.contains(name) } else { false }
-                case .metadata(let key): filter.compareMetadata(QueryFilter.lookup(key, in: resource.metadata))
-                case .timestamp:
-                    if case .date(let date) = filter.value {
-                        filter.op == .ge || filter.op == .gt
-                            ? filter.op.holds(microseconds(resource.lastSample), microseconds(date))
-                            : filter.op.holds(microseconds(resource.firstSample), microseconds(date))
-                    } else { false }
-                default: false
-                }
-            }
-        }.sorted { $0.resourceID < $1.resourceID }
+        return index.resourceRecords(matching: filters)
     }
 
     public func statistics(_ query: StatisticsQuery) throws -> [StatisticsRow] {
         try query.validate()
         let filters = try QueryFilter.normalize(query.allFilters)
-        let matching = stored.filter { sample in filters.allSatisfy { $0.matches(sample) } }
+        return MemoryStorage.statistics(of: stored.filter { sample in filters.allSatisfy { $0.matches(sample) } }, query: query)
+    }
+
+    /// The reference computation over samples that already passed the query's filters.
+    static func statistics(of matching: [StoredSample], query: StatisticsQuery) -> [StatisticsRow] {
         guard !matching.isEmpty else { return [] }
         let start = query.lowerTimeBound.map(microseconds) ?? matching.map { microseconds($0.sample.timestamp) }.min()!
         let periodMicros = query.period * 1_000_000

@@ -3,6 +3,7 @@ public enum SQLValue: Sendable, Hashable {
     case text(String)
     case integer(Int64)
     case real(Double)
+    case blob([UInt8])
     case null
 
     /// Text, or NULL for nil.

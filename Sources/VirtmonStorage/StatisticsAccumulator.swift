@@ -36,6 +36,31 @@ public struct StatisticsAccumulator: Sendable {
         }
     }
 
+    /// Adds a run of samples summarised elsewhere (a chunk or rollup bucket), merging its mean and M2 with
+    /// Chan et al.'s pairwise update so that the result equals adding the samples one by one up to rounding.
+    public mutating func add(
+        count other: Int, sum otherSum: Double, min otherMin: Double, max otherMax: Double, m2 otherM2: Double,
+        first otherFirst: Int64, last otherLast: Int64, unit: String, distinctValues: [String: String?] = [:]
+    ) {
+        guard other > 0 else { return }
+        let otherMean = otherSum / Double(other)
+        let total = Double(count + other)
+        let delta = otherMean - mean
+        squares += otherM2 + delta * delta * Double(count) * Double(other) / total
+        mean += delta * Double(other) / total
+        count += other
+        sum += otherSum
+        min = Swift.min(min, otherMin)
+        max = Swift.max(max, otherMax)
+        first = Swift.min(first, otherFirst)
+        last = Swift.max(last, otherLast)
+        if unit > self.unit { self.unit = unit }
+        for (field, value) in distinctValues {
+            guard let value else { continue }
+            distinct[field, default: []].insert(value)
+        }
+    }
+
     /// The population standard deviation so far.
     public var stddev: Double { count == 0 ? 0 : (squares / Double(count)).squareRoot() }
 

@@ -27,6 +27,13 @@ public protocol SampleReader: Sendable {
 public protocol Storage: SampleWriter, SampleReader {
     /// Deletes samples whose timestamp is before `cutoff` and events older than it; returns how many samples.
     func deleteSamples(before cutoff: Date) async throws -> Int
+    /// Housekeeping the collector runs every minute (sealing, compaction, rollup expiry).
+    func maintain() async throws -> MaintenanceReport
     /// Releases connections; the store is not used afterwards.
     func close() async
+}
+
+extension Storage {
+    /// Stores without housekeeping do nothing.
+    public func maintain() async throws -> MaintenanceReport { MaintenanceReport() }
 }

@@ -1,3 +1,5 @@
+import VirtmonStorage
+
 /// The PostgreSQL schema as numbered migrations, recorded in `virtmon_schema`.
 enum PostgresSchema {
     static let migrations: [[String]] = [
@@ -35,5 +37,7 @@ enum PostgresSchema {
             """,
             "CREATE INDEX events_ts ON events(ts)",
         ],
+        // The chunk engine; the row tables above stay until ChunkStore has moved their samples.
+        ChunkSQL.schema(.postgres),
     ]
 }

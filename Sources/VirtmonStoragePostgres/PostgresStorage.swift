@@ -4,14 +4,25 @@ import PostgresNIO
 import VirtmonModel
 import VirtmonStorage
 
-/// The scale-out store: PostgreSQL through a pooled postgres-nio client. Same tables and answers as the
-/// SQLite store; metadata is JSONB.
-public final class PostgresStorage: Storage {
+/// The scale-out store's persistence: PostgreSQL through a pooled postgres-nio client, with the chunk engine's
+/// tables as in SQLite (chunks as bytea, series metadata as JSONB).
+public final class PostgresStorage: ChunkBackend {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let logger: Logger
     /// The connection string without its password, for logs.
     public let displayURL: String
+
+    /// Connects, migrates and opens the engine over the database.
+    public static func open(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres"), options: ChunkStoreOptions = ChunkStoreOptions()) async throws -> ChunkStore {
+        let backend = try await PostgresStorage(url: url, logger: logger)
+        do {
+            return try await ChunkStore(backend: backend, options: options)
+        } catch {
+            await backend.close()
+            throw error
+        }
+    }
 
     /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`) and migrates the schema.
     public init(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres")) async throws {
@@ -79,6 +90,7 @@ public final class PostgresStorage: Storage {
             case .text(let text): result.append(text)
             case .integer(let number): result.append(number)
             case .real(let number): result.append(number)
+            case .blob(let bytes): result.append(ByteBuffer(bytes: bytes))
             case .null: result.appendNull()
             }
         }
@@ -93,11 +105,45 @@ public final class PostgresStorage: Storage {
         return result
     }
 
-    // MARK: writing
+    // MARK: the chunk engine's tables
 
-    public func commit(_ batch: IngestBatch) async throws -> CommitResult {
-        let received = microseconds(batch.receivedAt)
-        return try await client.withTransaction(logger: logger) { connection in
+    private func run(_ statement: (String, [SQLValue])) async throws {
+        _ = try await rows(statement.0, statement.1)
+    }
+
+    public func load() async throws -> ChunkBackendState {
+        var state = ChunkBackendState()
+        let seriesSQL = ChunkSQL.selectSeries.replacingOccurrences(of: "metadata FROM", with: "metadata::text FROM")
+        for row in try await rows(seriesSQL, []) {
+            state.series.append(SeriesRecord(id: try row[0].decode(Int64.self), key: ChunkSQL.seriesKey(
+                meter: try row[1].decode(String.self), type: try row[2].decode(String.self), unit: try row[3].decode(String.self),
+                resourceID: try row[4].decode(String.self), projectID: try row[5].decode(String?.self),
+                userID: try row[6].decode(String?.self), source: try row[7].decode(String.self), metadata: try row[8].decode(String.self))))
+        }
+        for row in try await rows("SELECT id, data FROM wal ORDER BY id", []) {
+            state.wal.append((try row[0].decode(Int64.self), PostgresStorage.bytes(try row[1].decode(ByteBuffer.self))))
+        }
+        state.spans = try await spans()
+        for row in try await rows("SELECT COALESCE(MAX(id), 0)::bigint FROM chunks", []) { state.maxChunkID = try row[0].decode(Int64.self) }
+        for row in try await rows("SELECT COALESCE(MAX(id), 0)::bigint FROM rollups", []) { state.maxRollupID = try row[0].decode(Int64.self) }
+        for row in try await rows("SELECT value FROM store_state WHERE key = 'raw_horizon'", []) { state.rawHorizon = try row[0].decode(Int64.self) }
+        for row in try await rows("SELECT to_regclass('samples') IS NOT NULL", []) { state.hasLegacy = try row[0].decode(Bool.self) }
+        return state
+    }
+
+    static func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
+
+    public func spans() async throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)] {
+        var spans: [Int64: (first: Int64, last: Int64, walThrough: Int64)] = [:]
+        for row in try await rows(ChunkSQL.selectSpans, []) {
+            spans[try row[0].decode(Int64.self)] = (try row[1].decode(Int64.self), try row[2].decode(Int64.self), try row[3].decode(Int64.self))
+        }
+        return spans
+    }
+
+    /// One transaction: the batch's (agent, seq) first, so that a repeat is refused before anything else.
+    public func apply(_ write: ChunkWrite) async throws -> CommitResult {
+        try await client.withTransaction(logger: logger) { connection in
             func run(_ sql: String, _ values: [SQLValue]) async throws -> Int {
                 var count = 0
                 for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: self.bindings(values)), logger: self.logger) {
@@ -105,37 +151,15 @@ public final class PostgresStorage: Storage {
                 }
                 return count
             }
-            if let origin = batch.origin {
-                let (sql, values) = SQLStatements.recordBatch(.postgres, origin, receivedAt: received)
+            if let origin = write.origin {
+                let (sql, values) = SQLStatements.recordBatch(.postgres, origin, receivedAt: write.receivedAt)
                 // Nothing was written: committing the empty transaction is the same as rolling it back.
                 if try await run(sql, values) == 0 { return CommitResult.duplicate }
-                let agent = SQLStatements.upsertAgent(.postgres, origin, receivedAt: received)
+                let agent = SQLStatements.upsertAgent(.postgres, origin, receivedAt: write.receivedAt)
                 _ = try await run(agent.0, agent.1)
             }
-            var index = LatestIndex()
-            // Many rows per INSERT, well under PostgreSQL's 65,535 parameters per statement.
-            for chunk in stride(from: 0, to: batch.samples.count, by: 2000) {
-                let part = batch.samples[chunk..<min(chunk + 2000, batch.samples.count)]
-                var values: [SQLValue] = []
-                values.reserveCapacity(part.count * 12)
-                for sample in part {
-                    values += SQLStatements.sampleValues(sample, receivedAt: received)
-                    index.add(sample)
-                }
-                let tuples = SQLStatements.tuples(.postgres, rows: part.count, columns: 12, casts: [10: "::jsonb"])
-                _ = try await run("INSERT INTO samples(\(SQLStatements.sampleColumns)) VALUES \(tuples)", values)
-            }
-            let meters = Array(index.meters.values)
-            for chunk in stride(from: 0, to: meters.count, by: 2000) {
-                let statement = SQLStatements.upsertMeters(.postgres, Array(meters[chunk..<min(chunk + 2000, meters.count)]))
-                _ = try await run(statement.0, statement.1)
-            }
-            let resources = index.resources.values.map(\.record)
-            for chunk in stride(from: 0, to: resources.count, by: 2000) {
-                let statement = SQLStatements.upsertResources(.postgres, Array(resources[chunk..<min(chunk + 2000, resources.count)]))
-                _ = try await run(statement.0, statement.1)
-            }
-            for event in batch.events {
+            for (sql, values) in ChunkSQL.statements(.postgres, write, limit: 60_000) { _ = try await run(sql, values) }
+            for event in write.events {
                 let statement = SQLStatements.insertEvent(.postgres, event)
                 _ = try await run(statement.0, statement.1)
             }
@@ -143,129 +167,108 @@ public final class PostgresStorage: Storage {
         }
     }
 
-    public func deleteSamples(before cutoff: Date) async throws -> Int {
-        let limit = microseconds(cutoff)
-        return try await client.withTransaction(logger: logger) { connection in
-            var deleted = 0
-            for try await _ in try await connection.query("DELETE FROM samples WHERE ts < \(limit) RETURNING 1", logger: logger) {
-                deleted += 1
-            }
-            try await connection.query("DELETE FROM events WHERE ts < \(limit)", logger: logger)
-            try await connection.query("DELETE FROM batches WHERE received_at < \(limit)", logger: logger)
-            return deleted
+    private func chunks(_ statement: (String, [SQLValue])) async throws -> [StoredChunk] {
+        try await rows(statement.0, statement.1).map { row in
+            StoredChunk(
+                id: try row[0].decode(Int64.self), series: try row[1].decode(Int64.self),
+                summary: ChunkSummary(
+                    count: Int(try row[4].decode(Int64.self)), firstTime: try row[2].decode(Int64.self),
+                    lastTime: try row[3].decode(Int64.self), min: try row[5].decode(Double.self), max: try row[6].decode(Double.self),
+                    sum: try row[7].decode(Double.self), m2: try row[8].decode(Double.self),
+                    firstValue: try row[9].decode(Double.self), lastValue: try row[10].decode(Double.self)),
+                receivedAt: try row[11].decode(Int64.self), walThrough: try row[12].decode(Int64.self),
+                data: PostgresStorage.bytes(try row[13].decode(ByteBuffer.self)))
+        }
+    }
+
+    private func rollups(_ statement: (String, [SQLValue])) async throws -> [StoredRollup] {
+        try await rows(statement.0, statement.1).map { row in
+            StoredRollup(
+                id: try row[0].decode(Int64.self), series: try row[1].decode(Int64.self), resolution: try row[2].decode(Int64.self),
+                firstBucket: try row[3].decode(Int64.self), lastBucket: try row[4].decode(Int64.self),
+                chunk: try row[5].decode(Int64.self), data: PostgresStorage.bytes(try row[6].decode(ByteBuffer.self)))
+        }
+    }
+
+    public func chunks(series: [Int64]?, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredChunk] {
+        try await chunks(ChunkSQL.selectChunks(.postgres, series: series, from: from, to: to, visibleThrough: visibleThrough))
+    }
+
+    public func chunks(ids: [Int64]) async throws -> [StoredChunk] {
+        var result: [StoredChunk] = []
+        for start in stride(from: 0, to: ids.count, by: 20_000) {
+            result += try await chunks(ChunkSQL.selectChunks(.postgres, ids: Array(ids[start..<min(start + 20_000, ids.count)])))
+        }
+        return result
+    }
+
+    public func chunks(straddling cutoff: Int64) async throws -> [StoredChunk] {
+        try await chunks(ChunkSQL.selectStraddling(.postgres, cutoff: cutoff))
+    }
+
+    public func rollups(series: [Int64]?, resolution: Int64, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredRollup] {
+        try await rollups(ChunkSQL.selectRollups(.postgres, series: series, resolution: resolution, from: from, to: to, visibleThrough: visibleThrough))
+    }
+
+    public func rollups(chunks: [Int64]) async throws -> [StoredRollup] {
+        var result: [StoredRollup] = []
+        for start in stride(from: 0, to: chunks.count, by: 20_000) {
+            result += try await rollups(ChunkSQL.selectRollups(.postgres, chunks: Array(chunks[start..<min(start + 20_000, chunks.count)])))
+        }
+        return result
+    }
+
+    public func chunkCatalog(below: Int) async throws -> [ChunkInfo] {
+        try await rows(ChunkSQL.selectCatalog + "$1", [.integer(Int64(below))]).map { row in
+            ChunkInfo(
+                id: try row[0].decode(Int64.self), series: try row[1].decode(Int64.self), count: Int(try row[2].decode(Int64.self)),
+                firstTime: try row[3].decode(Int64.self), lastTime: try row[4].decode(Int64.self))
+        }
+    }
+
+    public func deleteChunks(endingBefore cutoff: Int64) async throws -> Int {
+        var total: Int64 = 0
+        for row in try await rows(
+            "WITH gone AS (DELETE FROM chunks WHERE last_ts < $1 RETURNING count, superseded_by) SELECT COALESCE(SUM(count) FILTER (WHERE superseded_by IS NULL), 0)::bigint FROM gone",
+            [.integer(cutoff)])
+        {
+            total = try row[0].decode(Int64.self)
+        }
+        return Int(total)
+    }
+
+    public func deleteRollups(resolution: Int64, before cutoff: Int64) async throws {
+        try await run(("DELETE FROM rollups WHERE resolution = $1 AND last_bucket + $1 <= $2", [.integer(resolution), .integer(cutoff)]))
+    }
+
+    public func purgeSuperseded(chunksThrough: Int64, rollupsThrough: Int64) async throws {
+        try await run(("DELETE FROM chunks WHERE superseded_by IS NOT NULL AND superseded_by <= $1", [.integer(chunksThrough)]))
+        try await run(("DELETE FROM rollups WHERE superseded_by IS NOT NULL AND superseded_by <= $1", [.integer(rollupsThrough)]))
+    }
+
+    public func deleteEvents(before cutoff: Int64) async throws {
+        try await run(("DELETE FROM events WHERE ts < $1", [.integer(cutoff)]))
+        try await run(("DELETE FROM batches WHERE received_at < $1", [.integer(cutoff)]))
+    }
+
+    public func legacySamples(after afterID: Int64, limit: Int) async throws -> [(id: Int64, stored: StoredSample)] {
+        let sql = ChunkSQL.selectLegacy.replacingOccurrences(of: "metadata, source", with: "metadata::text, source")
+            + "$1 ORDER BY id LIMIT $2"
+        return try await rows(sql, [.integer(afterID), .integer(Int64(limit))]).map { row in
+            let sample = Sample(
+                name: try row[1].decode(String.self), type: SampleType(rawValue: try row[2].decode(String.self)) ?? .gauge,
+                unit: try row[3].decode(String.self), volume: try row[4].decode(Double.self), userID: try row[5].decode(String?.self),
+                projectID: try row[6].decode(String?.self), resourceID: try row[7].decode(String.self),
+                timestamp: dateFromMicroseconds(try row[8].decode(Int64.self)),
+                resourceMetadata: MetadataCoding.decode(try row[10].decode(String.self)), source: try row[11].decode(String.self),
+                messageID: try row[12].decode(String.self))
+            return (try row[0].decode(Int64.self), StoredSample(sample: sample, recordedAt: dateFromMicroseconds(try row[9].decode(Int64.self))))
         }
     }
 
     public func close() async {
         runner.cancel()
         _ = await runner.value
-    }
-
-    // MARK: reading
-
-    public func samples(_ query: SampleQuery) async throws -> [StoredSample] {
-        var builder = SQLQueryBuilder(dialect: .postgres)
-        let conditions = builder.whereClause(try QueryFilter.normalize(query.filters), columns: .samples)
-        var sql = """
-            SELECT meter, type, unit, volume, user_id, project_id, resource_id, ts, recorded_at, metadata::text, source,
-                message_id FROM samples WHERE \(conditions) ORDER BY ts DESC, id DESC
-            """
-        if let limit = query.limit { sql += " LIMIT \(builder.bind(.integer(Int64(max(0, limit)))))" }
-        return try await rows(sql, builder.bindings).map { row in
-            let sample = Sample(
-                name: try row[0].decode(String.self), type: SampleType(rawValue: try row[1].decode(String.self)) ?? .gauge,
-                unit: try row[2].decode(String.self), volume: try row[3].decode(Double.self),
-                userID: try row[4].decode(String?.self), projectID: try row[5].decode(String?.self),
-                resourceID: try row[6].decode(String.self), timestamp: dateFromMicroseconds(try row[7].decode(Int64.self)),
-                resourceMetadata: MetadataCoding.decode(try row[9].decode(String.self)),
-                source: try row[10].decode(String.self), messageID: try row[11].decode(String.self))
-            return StoredSample(sample: sample, recordedAt: dateFromMicroseconds(try row[8].decode(Int64.self)))
-        }
-    }
-
-    public func meters(_ filters: [QueryFilter]) async throws -> [MeterRecord] {
-        let filters = try QueryFilter.normalize(filters)
-        try FilterScope.checkMeterFilters(filters)
-        var builder = SQLQueryBuilder(dialect: .postgres)
-        let conditions = builder.whereClause(filters, columns: .meters)
-        return try await rows(
-            """
-            SELECT m.meter, m.type, m.unit, m.resource_id, m.project_id, m.user_id, m.source
-            FROM meters m JOIN resources r ON r.resource_id = m.resource_id
-            WHERE \(conditions) ORDER BY m.meter COLLATE "C", m.resource_id COLLATE "C"
-            """, builder.bindings
-        ).map { row in
-            MeterRecord(
-                name: try row[0].decode(String.self), type: SampleType(rawValue: try row[1].decode(String.self)) ?? .gauge,
-                unit: try row[2].decode(String.self), resourceID: try row[3].decode(String.self),
-                projectID: try row[4].decode(String?.self), userID: try row[5].decode(String?.self),
-                source: try row[6].decode(String.self))
-        }
-    }
-
-    public func resources(_ filters: [QueryFilter]) async throws -> [ResourceRecord] {
-        let filters = try QueryFilter.normalize(filters)
-        try FilterScope.checkResourceFilters(filters)
-        var builder = SQLQueryBuilder(dialect: .postgres)
-        let conditions = builder.resourceWhereClause(filters)
-        var result = try await rows(
-            """
-            SELECT r.resource_id, r.project_id, r.user_id, r.source, r.first_ts, r.last_ts, r.metadata::text
-            FROM resources r WHERE \(conditions) ORDER BY r.resource_id COLLATE "C"
-            """, builder.bindings
-        ).map { row in
-            ResourceRecord(
-                resourceID: try row[0].decode(String.self), projectID: try row[1].decode(String?.self),
-                userID: try row[2].decode(String?.self), source: try row[3].decode(String.self),
-                firstSample: dateFromMicroseconds(try row[4].decode(Int64.self)),
-                lastSample: dateFromMicroseconds(try row[5].decode(Int64.self)),
-                metadata: MetadataCoding.decode(try row[6].decode(String.self)), meters: [])
-        }
-        guard !result.isEmpty else { return [] }
-        var positions: [String: Int] = [:]
-        for (position, resource) in result.enumerated() { positions[resource.resourceID] = position }
-        for row in try await rows(
-            """
-            SELECT m.resource_id, m.meter FROM meters m JOIN resources r ON r.resource_id = m.resource_id
-            WHERE \(conditions) ORDER BY m.resource_id COLLATE "C", m.meter COLLATE "C"
-            """, builder.bindings)
-        {
-            if let position = positions[try row[0].decode(String.self)] {
-                result[position].meters.append(try row[1].decode(String.self))
-            }
-        }
-        return result
-    }
-
-    public func statistics(_ query: StatisticsQuery) async throws -> [StatisticsRow] {
-        try query.validate()
-        let filters = try QueryFilter.normalize(query.allFilters)
-        let start: Int64
-        if let lower = query.lowerTimeBound {
-            start = microseconds(lower)
-        } else {
-            var bounds = SQLQueryBuilder(dialect: .postgres)
-            let conditions = bounds.whereClause(filters, columns: .samples)
-            guard let first = try await rows("SELECT MIN(ts) FROM samples WHERE \(conditions)", bounds.bindings)
-                .first.flatMap({ try $0[0].decode(Int64?.self) })
-            else { return [] }
-            start = first
-        }
-        var builder = SQLQueryBuilder(dialect: .postgres)
-        let sql = builder.statistics(query, filters: filters, start: start)
-        let groups = query.groupBy.count
-        let distinctCount = query.aggregates.compactMap(\.parameter).count
-        let result = try await rows(sql, builder.bindings).map { row in
-            SQLQueryBuilder.row(
-                query: query, groupValues: try (0..<groups).map { try row[$0].decode(String?.self) },
-                bucket: try row[groups].decode(Int64.self), count: try row[groups + 1].decode(Int64.self),
-                sum: try row[groups + 2].decode(Double.self), min: try row[groups + 3].decode(Double.self),
-                max: try row[groups + 4].decode(Double.self), sumOfSquares: try row[groups + 5].decode(Double.self),
-                first: try row[groups + 6].decode(Int64.self), last: try row[groups + 7].decode(Int64.self),
-                unit: try row[groups + 8].decode(String.self),
-                distinct: try (0..<distinctCount).map { try row[groups + 9 + $0].decode(Int64.self) }, start: start)
-        }
-        return StatisticsRow.sorted(result, by: query.groupBy)
     }
 
     public func events(_ query: EventQuery) async throws -> [Event] {

@@ -1,3 +1,5 @@
+import VirtmonStorage
+
 /// The SQLite schema, as numbered migrations; `PRAGMA user_version` records how many have run.
 enum SQLiteSchema {
     static let migrations: [String] = [
@@ -26,5 +28,7 @@ enum SQLiteSchema {
             resource TEXT NOT NULL, message TEXT NOT NULL, details TEXT NOT NULL);
         CREATE INDEX events_ts ON events(ts);
         """,
+        // The chunk engine; the row tables above stay until ChunkStore has moved their samples.
+        ChunkSQL.schema(.sqlite).joined(separator: ";\n") + ";",
     ]
 }

@@ -37,171 +37,119 @@ actor SQLiteSession {
         }
     }
 
-    // MARK: writing
+    // MARK: the chunk engine's tables
 
-    func commit(_ batch: IngestBatch) throws -> CommitResult {
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
-            let result = try write(batch)
-            try connection.execute(result == .stored ? "COMMIT" : "ROLLBACK")
-            return result
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
+    func run(_ sql: String, _ values: [SQLValue]) throws {
+        try connection.query(sql, values)
     }
 
-    private func write(_ batch: IngestBatch) throws -> CommitResult {
-        let received = microseconds(batch.receivedAt)
-        func run(_ statement: (String, [SQLValue])) throws { try connection.query(statement.0, statement.1) }
-        if let origin = batch.origin {
-            try run(SQLStatements.recordBatch(.sqlite, origin, receivedAt: received))
-            if connection.changes == 0 { return .duplicate }
-            try run(SQLStatements.upsertAgent(.sqlite, origin, receivedAt: received))
+    func load() throws -> ChunkBackendState {
+        var state = ChunkBackendState()
+        try connection.query(ChunkSQL.selectSeries) { row in
+            state.series.append(SeriesRecord(id: row.int64(0), key: ChunkSQL.seriesKey(
+                meter: row.text(1) ?? "", type: row.text(2) ?? "", unit: row.text(3) ?? "", resourceID: row.text(4) ?? "",
+                projectID: row.text(5), userID: row.text(6), source: row.text(7) ?? "", metadata: row.text(8))))
         }
-        var index = LatestIndex()
-        let insert = "INSERT INTO samples(\(SQLStatements.sampleColumns)) VALUES(\((1...12).map { "?\($0)" }.joined(separator: ", ")))"
-        for sample in batch.samples {
-            try connection.query(insert, SQLStatements.sampleValues(sample, receivedAt: received))
-            index.add(sample)
-        }
-        // Under SQLite's 32,766 parameters per statement.
-        let meters = Array(index.meters.values)
-        for chunk in stride(from: 0, to: meters.count, by: 1000) {
-            try run(SQLStatements.upsertMeters(.sqlite, Array(meters[chunk..<min(chunk + 1000, meters.count)])))
-        }
-        let resources = index.resources.values.map(\.record)
-        for chunk in stride(from: 0, to: resources.count, by: 1000) {
-            try run(SQLStatements.upsertResources(.sqlite, Array(resources[chunk..<min(chunk + 1000, resources.count)])))
-        }
-        for event in batch.events { try run(SQLStatements.insertEvent(.sqlite, event)) }
-        return .stored
+        try connection.query("SELECT id, data FROM wal ORDER BY id") { row in state.wal.append((row.int64(0), row.blob(1))) }
+        state.spans = try spans()
+        try connection.query("SELECT COALESCE(MAX(id), 0) FROM chunks") { state.maxChunkID = $0.int64(0) }
+        try connection.query("SELECT COALESCE(MAX(id), 0) FROM rollups") { state.maxRollupID = $0.int64(0) }
+        try connection.query("SELECT value FROM store_state WHERE key = 'raw_horizon'") { state.rawHorizon = $0.int64(0) }
+        try connection.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'samples'") { _ in state.hasLegacy = true }
+        return state
     }
 
-    func deleteSamples(before cutoff: Date) throws -> Int {
-        let limit = microseconds(cutoff)
+    func spans() throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)] {
+        var spans: [Int64: (first: Int64, last: Int64, walThrough: Int64)] = [:]
+        try connection.query(ChunkSQL.selectSpans) { row in spans[row.int64(0)] = (row.int64(1), row.int64(2), row.int64(3)) }
+        return spans
+    }
+
+    /// One transaction: the batch's (agent, seq) first, so that a repeat is refused before anything else.
+    func apply(_ write: ChunkWrite) throws -> CommitResult {
         try connection.execute("BEGIN IMMEDIATE")
         do {
-            try connection.query("DELETE FROM samples WHERE ts < ?1", [.integer(limit)])
-            let deleted = connection.changes
-            try connection.query("DELETE FROM events WHERE ts < ?1", [.integer(limit)])
-            try connection.query("DELETE FROM batches WHERE received_at < ?1", [.integer(limit)])
+            if let origin = write.origin {
+                let (sql, values) = SQLStatements.recordBatch(.sqlite, origin, receivedAt: write.receivedAt)
+                try connection.query(sql, values)
+                if connection.changes == 0 {
+                    try connection.execute("ROLLBACK")
+                    return .duplicate
+                }
+                let agent = SQLStatements.upsertAgent(.sqlite, origin, receivedAt: write.receivedAt)
+                try connection.query(agent.0, agent.1)
+            }
+            for (sql, values) in ChunkSQL.statements(.sqlite, write, limit: 30_000) { try connection.query(sql, values) }
+            for event in write.events {
+                let statement = SQLStatements.insertEvent(.sqlite, event)
+                try connection.query(statement.0, statement.1)
+            }
             try connection.execute("COMMIT")
-            return deleted
+            return .stored
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
         }
     }
 
-    // MARK: reading
+    func chunks(_ statement: (String, [SQLValue])) throws -> [StoredChunk] {
+        var result: [StoredChunk] = []
+        try connection.query(statement.0, statement.1) { row in
+            result.append(StoredChunk(
+                id: row.int64(0), series: row.int64(1),
+                summary: ChunkSummary(
+                    count: Int(row.int64(4)), firstTime: row.int64(2), lastTime: row.int64(3), min: row.double(5),
+                    max: row.double(6), sum: row.double(7), m2: row.double(8), firstValue: row.double(9), lastValue: row.double(10)),
+                receivedAt: row.int64(11), walThrough: row.int64(12), data: row.blob(13)))
+        }
+        return result
+    }
 
-    func samples(_ query: SampleQuery) throws -> [StoredSample] {
-        var builder = SQLQueryBuilder(dialect: .sqlite)
-        let conditions = builder.whereClause(try QueryFilter.normalize(query.filters), columns: .samples)
-        var sql = """
-            SELECT meter, type, unit, volume, user_id, project_id, resource_id, ts, recorded_at, metadata, source,
-                message_id FROM samples WHERE \(conditions) ORDER BY ts DESC, id DESC
-            """
-        if let limit = query.limit { sql += " LIMIT \(builder.bind(.integer(Int64(max(0, limit)))))" }
-        var result: [StoredSample] = []
-        try connection.query(sql, builder.bindings) { row in
+    func rollups(_ statement: (String, [SQLValue])) throws -> [StoredRollup] {
+        var result: [StoredRollup] = []
+        try connection.query(statement.0, statement.1) { row in
+            result.append(StoredRollup(
+                id: row.int64(0), series: row.int64(1), resolution: row.int64(2), firstBucket: row.int64(3),
+                lastBucket: row.int64(4), chunk: row.int64(5), data: row.blob(6)))
+        }
+        return result
+    }
+
+    func catalog(below: Int) throws -> [ChunkInfo] {
+        var result: [ChunkInfo] = []
+        try connection.query(ChunkSQL.selectCatalog + "?1", [.integer(Int64(below))]) { row in
+            result.append(ChunkInfo(id: row.int64(0), series: row.int64(1), count: Int(row.int64(2)), firstTime: row.int64(3), lastTime: row.int64(4)))
+        }
+        return result
+    }
+
+    func deleteChunks(endingBefore cutoff: Int64) throws -> Int {
+        var count: Int64 = 0
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            try connection.query("SELECT COALESCE(SUM(count), 0) FROM chunks WHERE last_ts < ?1 AND superseded_by IS NULL", [.integer(cutoff)]) {
+                count = $0.int64(0)
+            }
+            try connection.query("DELETE FROM chunks WHERE last_ts < ?1", [.integer(cutoff)])
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+        return Int(count)
+    }
+
+    func legacySamples(after afterID: Int64, limit: Int) throws -> [(id: Int64, stored: StoredSample)] {
+        var result: [(id: Int64, stored: StoredSample)] = []
+        try connection.query(ChunkSQL.selectLegacy + "?1 ORDER BY id LIMIT ?2", [.integer(afterID), .integer(Int64(limit))]) { row in
             let sample = Sample(
-                name: row.text(0) ?? "", type: SampleType(rawValue: row.text(1) ?? "") ?? .gauge, unit: row.text(2) ?? "",
-                volume: row.double(3), userID: row.text(4), projectID: row.text(5), resourceID: row.text(6) ?? "",
-                timestamp: dateFromMicroseconds(row.int64(7)), resourceMetadata: MetadataCoding.decode(row.text(9)),
-                source: row.text(10) ?? "", messageID: row.text(11) ?? "")
-            result.append(StoredSample(sample: sample, recordedAt: dateFromMicroseconds(row.int64(8))))
+                name: row.text(1) ?? "", type: SampleType(rawValue: row.text(2) ?? "") ?? .gauge, unit: row.text(3) ?? "",
+                volume: row.double(4), userID: row.text(5), projectID: row.text(6), resourceID: row.text(7) ?? "",
+                timestamp: dateFromMicroseconds(row.int64(8)), resourceMetadata: MetadataCoding.decode(row.text(10)),
+                source: row.text(11) ?? "", messageID: row.text(12) ?? "")
+            result.append((row.int64(0), StoredSample(sample: sample, recordedAt: dateFromMicroseconds(row.int64(9)))))
         }
         return result
-    }
-
-    func meters(_ filters: [QueryFilter]) throws -> [MeterRecord] {
-        let filters = try QueryFilter.normalize(filters)
-        try FilterScope.checkMeterFilters(filters)
-        var builder = SQLQueryBuilder(dialect: .sqlite)
-        let conditions = builder.whereClause(filters, columns: .meters)
-        var result: [MeterRecord] = []
-        try connection.query(
-            """
-            SELECT m.meter, m.type, m.unit, m.resource_id, m.project_id, m.user_id, m.source
-            FROM meters m JOIN resources r ON r.resource_id = m.resource_id
-            WHERE \(conditions) ORDER BY m.meter, m.resource_id
-            """, builder.bindings
-        ) { row in
-            result.append(MeterRecord(
-                name: row.text(0) ?? "", type: SampleType(rawValue: row.text(1) ?? "") ?? .gauge, unit: row.text(2) ?? "",
-                resourceID: row.text(3) ?? "", projectID: row.text(4), userID: row.text(5), source: row.text(6) ?? ""))
-        }
-        return result
-    }
-
-    func resources(_ filters: [QueryFilter]) throws -> [ResourceRecord] {
-        let filters = try QueryFilter.normalize(filters)
-        try FilterScope.checkResourceFilters(filters)
-        var builder = SQLQueryBuilder(dialect: .sqlite)
-        let conditions = builder.resourceWhereClause(filters)
-        var result: [ResourceRecord] = []
-        var positions: [String: Int] = [:]
-        try connection.query(
-            """
-            SELECT r.resource_id, r.project_id, r.user_id, r.source, r.first_ts, r.last_ts, r.metadata
-            FROM resources r WHERE \(conditions) ORDER BY r.resource_id
-            """, builder.bindings
-        ) { row in
-            let id = row.text(0) ?? ""
-            positions[id] = result.count
-            result.append(ResourceRecord(
-                resourceID: id, projectID: row.text(1), userID: row.text(2), source: row.text(3) ?? "",
-                firstSample: dateFromMicroseconds(row.int64(4)), lastSample: dateFromMicroseconds(row.int64(5)),
-                metadata: MetadataCoding.decode(row.text(6)), meters: []))
-        }
-        guard !result.isEmpty else { return [] }
-        try connection.query(
-            """
-            SELECT m.resource_id, m.meter FROM meters m JOIN resources r ON r.resource_id = m.resource_id
-            WHERE \(conditions) ORDER BY m.resource_id, m.meter
-            """, builder.bindings
-        ) { row in
-            if let id = row.text(0), let position = positions[id], let meter = row.text(1) {
-                result[position].meters.append(meter)
-            }
-        }
-        return result
-    }
-
-    func statistics(_ query: StatisticsQuery) throws -> [StatisticsRow] {
-        try query.validate()
-        let filters = try QueryFilter.normalize(query.allFilters)
-        var start: Int64
-        if let lower = query.lowerTimeBound {
-            start = microseconds(lower)
-        } else {
-            var bounds = SQLQueryBuilder(dialect: .sqlite)
-            let conditions = bounds.whereClause(filters, columns: .samples)
-            var first: Int64?
-            try connection.query("SELECT MIN(ts) FROM samples WHERE \(conditions)", bounds.bindings) { row in
-                if !row.isNull(0) { first = row.int64(0) }
-            }
-            guard let first else { return [] }
-            start = first
-        }
-        var builder = SQLQueryBuilder(dialect: .sqlite)
-        let sql = builder.statistics(query, filters: filters, start: start)
-        let groups = Int32(query.groupBy.count)
-        let distinctCount = Int32(query.aggregates.compactMap(\.parameter).count)
-        var rows: [StatisticsRow] = []
-        try connection.query(sql, builder.bindings) { row in
-            let groupValues = (0..<groups).map { row.text($0) }
-            let base = groups
-            rows.append(SQLQueryBuilder.row(
-                query: query, groupValues: groupValues, bucket: row.int64(base), count: row.int64(base + 1),
-                sum: row.double(base + 2), min: row.double(base + 3), max: row.double(base + 4),
-                sumOfSquares: row.double(base + 5), first: row.int64(base + 6), last: row.int64(base + 7),
-                unit: row.text(base + 8) ?? "", distinct: (0..<distinctCount).map { row.int64(base + 9 + $0) },
-                start: start))
-        }
-        return StatisticsRow.sorted(rows, by: query.groupBy)
     }
 
     func events(_ query: EventQuery) throws -> [Event] {

@@ -2,14 +2,19 @@ import Foundation
 import VirtmonModel
 import VirtmonStorage
 
-/// The embedded store: one SQLite file in WAL mode, a writer connection and a reader connection.
-public final class SQLiteStorage: Storage {
+/// The embedded store: one SQLite file in WAL mode holding the chunk engine's tables, written through one
+/// connection and read through another so that a long statistics query does not hold up ingest.
+public final class SQLiteStorage: ChunkBackend {
     private let writer: SQLiteSession
     private let reader: SQLiteSession
     /// Where the database file is.
     public let path: String
 
-    /// Opens (creating and migrating as needed) the database at `path`.
+    /// Opens (creating and migrating as needed) the database at `path` and the engine over it.
+    public static func open(path: String, options: ChunkStoreOptions = ChunkStoreOptions()) async throws -> ChunkStore {
+        try await ChunkStore(backend: SQLiteStorage(path: path), options: options)
+    }
+
     public init(path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -20,13 +25,56 @@ public final class SQLiteStorage: Storage {
         reader = try SQLiteSession(path: path, migrate: false)
     }
 
-    public func commit(_ batch: IngestBatch) async throws -> CommitResult { try await writer.commit(batch) }
-    public func samples(_ query: SampleQuery) async throws -> [StoredSample] { try await reader.samples(query) }
-    public func meters(_ filters: [QueryFilter]) async throws -> [MeterRecord] { try await reader.meters(filters) }
-    public func resources(_ filters: [QueryFilter]) async throws -> [ResourceRecord] { try await reader.resources(filters) }
-    public func statistics(_ query: StatisticsQuery) async throws -> [StatisticsRow] { try await reader.statistics(query) }
+    public func load() async throws -> ChunkBackendState { try await writer.load() }
+    public func apply(_ write: ChunkWrite) async throws -> CommitResult { try await writer.apply(write) }
+    public func chunks(series: [Int64]?, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredChunk] {
+        try await reader.chunks(ChunkSQL.selectChunks(.sqlite, series: series, from: from, to: to, visibleThrough: visibleThrough))
+    }
+    public func chunks(ids: [Int64]) async throws -> [StoredChunk] {
+        var result: [StoredChunk] = []
+        for start in stride(from: 0, to: ids.count, by: 10_000) {
+            result += try await writer.chunks(ChunkSQL.selectChunks(.sqlite, ids: Array(ids[start..<min(start + 10_000, ids.count)])))
+        }
+        return result
+    }
+    public func chunks(straddling cutoff: Int64) async throws -> [StoredChunk] {
+        try await writer.chunks(ChunkSQL.selectStraddling(.sqlite, cutoff: cutoff))
+    }
+    public func rollups(series: [Int64]?, resolution: Int64, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredRollup] {
+        try await reader.rollups(ChunkSQL.selectRollups(.sqlite, series: series, resolution: resolution, from: from, to: to, visibleThrough: visibleThrough))
+    }
+    public func rollups(chunks: [Int64]) async throws -> [StoredRollup] {
+        var result: [StoredRollup] = []
+        for start in stride(from: 0, to: chunks.count, by: 10_000) {
+            result += try await writer.rollups(ChunkSQL.selectRollups(.sqlite, chunks: Array(chunks[start..<min(start + 10_000, chunks.count)])))
+        }
+        return result
+    }
+    public func chunkCatalog(below: Int) async throws -> [ChunkInfo] { try await writer.catalog(below: below) }
+    public func deleteChunks(endingBefore cutoff: Int64) async throws -> Int { try await writer.deleteChunks(endingBefore: cutoff) }
+    public func deleteRollups(resolution: Int64, before cutoff: Int64) async throws {
+        try await writer.run("DELETE FROM rollups WHERE resolution = ?1 AND last_bucket + ?1 <= ?2", [.integer(resolution), .integer(cutoff)])
+    }
+    public func purgeSuperseded(chunksThrough: Int64, rollupsThrough: Int64) async throws {
+        try await writer.run("DELETE FROM chunks WHERE superseded_by IS NOT NULL AND superseded_by <= ?1", [.integer(chunksThrough)])
+        try await writer.run("DELETE FROM rollups WHERE superseded_by IS NOT NULL AND superseded_by <= ?1", [.integer(rollupsThrough)])
+    }
+    public func deleteEvents(before cutoff: Int64) async throws {
+        try await writer.run("DELETE FROM events WHERE ts < ?1", [.integer(cutoff)])
+        try await writer.run("DELETE FROM batches WHERE received_at < ?1", [.integer(cutoff)])
+    }
+    public func spans() async throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)] { try await writer.spans() }
+    public func legacySamples(after afterID: Int64, limit: Int) async throws -> [(id: Int64, stored: StoredSample)] {
+        try await writer.legacySamples(after: afterID, limit: limit)
+    }
     public func events(_ query: EventQuery) async throws -> [Event] { try await reader.events(query) }
     public func hosts() async throws -> [HostRecord] { try await reader.hosts() }
-    public func deleteSamples(before cutoff: Date) async throws -> Int { try await writer.deleteSamples(before: cutoff) }
     public func close() async {}
+
+    /// Bytes the database file and its write-ahead log take.
+    public func fileBytes() -> Int64 {
+        [path, path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0)
+        }
+    }
 }

@@ -12,10 +12,10 @@ struct SQLitePersistenceTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("nested/virtmon.db").path
         do {
-            let store = try SQLiteStorage(path: path)
+            let store = try await SQLiteStorage.open(path: path)
             try await ConformanceData.load(into: store)
         }
-        let reopened = try SQLiteStorage(path: path)
+        let reopened = try await SQLiteStorage.open(path: path)
         #expect(try await reopened.samples(SampleQuery()).count == 40)
         let again = try await reopened.commit(IngestBatch(
             origin: BatchOrigin(agent: "agent-1", host: "h1", sequence: 1), samples: ConformanceData.samples()))

@@ -30,11 +30,11 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
             return (MemoryStorage(), {})
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-store-\(UUID().uuidString)")
-            let store = try SQLiteStorage(path: directory.appendingPathComponent("virtmon.db").path)
+            let store = try await SQLiteStorage.open(path: directory.appendingPathComponent("virtmon.db").path)
             return (store, { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
             let url = try await StoreKind.freshPostgresDatabase()
-            let store = try await PostgresStorage(url: url)
+            let store = try await PostgresStorage.open(url: url)
             return (store, { await store.close() })
         }
     }

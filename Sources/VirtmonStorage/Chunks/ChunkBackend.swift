@@ -1,0 +1,136 @@
+import VirtmonModel
+
+/// A sealed chunk as stored: its series, summary, when its newest sample was received, the newest
+/// write-ahead record it covers, and the encoded samples.
+public struct StoredChunk: Sendable {
+    public var id: Int64
+    public var series: Int64
+    public var summary: ChunkSummary
+    public var receivedAt: Int64
+    /// Every sample of this series in write-ahead records up to this id is in a chunk.
+    public var walThrough: Int64
+    public var data: [UInt8]
+
+    public init(id: Int64, series: Int64, summary: ChunkSummary, receivedAt: Int64, walThrough: Int64, data: [UInt8]) {
+        self.id = id
+        self.series = series
+        self.summary = summary
+        self.receivedAt = receivedAt
+        self.walThrough = walThrough
+        self.data = data
+    }
+}
+
+/// A run of one series' rollup buckets at one resolution, computed from one chunk (or merged from several).
+public struct StoredRollup: Sendable {
+    public var id: Int64
+    public var series: Int64
+    /// Microseconds.
+    public var resolution: Int64
+    /// Start of the first and last bucket.
+    public var firstBucket: Int64
+    public var lastBucket: Int64
+    /// The chunk it was computed from.
+    public var chunk: Int64
+    public var data: [UInt8]
+
+    public init(id: Int64, series: Int64, resolution: Int64, firstBucket: Int64, lastBucket: Int64, chunk: Int64, data: [UInt8]) {
+        self.id = id
+        self.series = series
+        self.chunk = chunk
+        self.resolution = resolution
+        self.firstBucket = firstBucket
+        self.lastBucket = lastBucket
+        self.data = data
+    }
+}
+
+/// A chunk without its samples, for planning compaction.
+public struct ChunkInfo: Sendable {
+    public var id: Int64
+    public var series: Int64
+    public var count: Int
+    public var firstTime: Int64
+    public var lastTime: Int64
+
+    public init(id: Int64, series: Int64, count: Int, firstTime: Int64, lastTime: Int64) {
+        self.id = id
+        self.series = series
+        self.count = count
+        self.firstTime = firstTime
+        self.lastTime = lastTime
+    }
+}
+
+/// Everything one transaction changes. A backend applies all of it or nothing; when `origin` was stored
+/// before it applies nothing and answers `.duplicate`.
+public struct ChunkWrite: Sendable {
+    public var origin: BatchOrigin?
+    public var receivedAt: Int64 = 0
+    public var newSeries: [SeriesRecord] = []
+    public var wal: (id: Int64, bytes: [UInt8])?
+    /// Drops write-ahead records with smaller ids (a checkpoint).
+    public var dropWALBefore: Int64?
+    public var chunks: [StoredChunk] = []
+    public var rollups: [StoredRollup] = []
+    /// Old chunk id → the chunk that replaces it; old rows stay readable by earlier readers until purged.
+    public var supersededChunks: [(old: Int64, by: Int64)] = []
+    public var supersededRollups: [(old: Int64, by: Int64)] = []
+    public var events: [Event] = []
+    /// Raw samples before this time are gone for good (retention); write-ahead replay skips them.
+    public var rawHorizon: Int64?
+    /// Legacy row-schema samples up to this row id have been moved into chunks.
+    public var legacyMovedThrough: Int64?
+    public var dropLegacy = false
+
+    public init(origin: BatchOrigin? = nil, receivedAt: Int64 = 0) {
+        self.origin = origin
+        self.receivedAt = receivedAt
+    }
+}
+
+/// What a backend holds when a store opens.
+public struct ChunkBackendState: Sendable {
+    public var series: [SeriesRecord] = []
+    public var wal: [(id: Int64, bytes: [UInt8])] = []
+    /// Per series: earliest and latest sample time over its readable chunks, and the newest record they cover.
+    public var spans: [Int64: (first: Int64, last: Int64, walThrough: Int64)] = [:]
+    public var maxChunkID: Int64 = 0
+    public var maxRollupID: Int64 = 0
+    public var rawHorizon: Int64?
+    /// Whether samples of the earlier one-row-per-sample schema are still waiting to be moved.
+    public var hasLegacy = false
+
+    public init() {}
+}
+
+/// The persistence a `ChunkStore` needs: SQLite and PostgreSQL implement it with the same tables. Reads take
+/// a visibility bound: rows with a larger id, or superseded by one at or below it, were written after the
+/// reader looked at the heads and must not be counted twice.
+public protocol ChunkBackend: Sendable {
+    func load() async throws -> ChunkBackendState
+    func apply(_ write: ChunkWrite) async throws -> CommitResult
+    /// Readable chunks of these series (nil: all) overlapping [from, to].
+    func chunks(series: [Int64]?, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredChunk]
+    func chunks(ids: [Int64]) async throws -> [StoredChunk]
+    func rollups(series: [Int64]?, resolution: Int64, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredRollup]
+    /// Readable rollups computed from these chunks.
+    func rollups(chunks: [Int64]) async throws -> [StoredRollup]
+    /// Readable chunks holding fewer than `below` samples.
+    func chunkCatalog(below: Int) async throws -> [ChunkInfo]
+    /// Deletes readable chunks whose samples all precede `cutoff`; returns how many samples they held.
+    func deleteChunks(endingBefore cutoff: Int64) async throws -> Int
+    /// Readable chunks with samples on both sides of `cutoff`.
+    func chunks(straddling cutoff: Int64) async throws -> [StoredChunk]
+    func deleteRollups(resolution: Int64, before cutoff: Int64) async throws
+    /// Deletes rows superseded by ids up to these bounds.
+    func purgeSuperseded(chunksThrough: Int64, rollupsThrough: Int64) async throws
+    func deleteEvents(before cutoff: Int64) async throws
+    /// Per series: earliest and latest time over readable chunks.
+    func spans() async throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)]
+    /// Legacy rows after `afterID`, oldest id first, with their row ids.
+    func legacySamples(after afterID: Int64, limit: Int) async throws -> [(id: Int64, stored: StoredSample)]
+    func events(_ query: EventQuery) async throws -> [Event]
+    func hosts() async throws -> [HostRecord]
+    func close() async
+}

@@ -1,0 +1,172 @@
+import Foundation
+import VirtmonModel
+
+extension ChunkStore {
+    /// A query's filters split into those a series answers as a whole and those each sample must pass, with
+    /// the time range the latter allow.
+    struct Plan {
+        var seriesFilters: [QueryFilter] = []
+        var sampleFilters: [QueryFilter] = []
+        var from = Int64.min
+        var to = Int64.max
+        /// Set when a message_id eq filter names one series.
+        var onlySeries: Int64?
+
+        init(_ filters: [QueryFilter]) {
+            for filter in filters {
+                switch filter.field {
+                case .timestamp:
+                    sampleFilters.append(filter)
+                    guard case .date(let date) = filter.value else { continue }
+                    let micros = microseconds(date)
+                    switch filter.op {
+                    case .ge: from = max(from, micros)
+                    case .gt: from = max(from, micros &+ 1)
+                    case .le: to = min(to, micros)
+                    case .lt: to = min(to, micros &- 1)
+                    case .eq: from = max(from, micros); to = min(to, micros)
+                    case .ne: break
+                    }
+                case .volume:
+                    sampleFilters.append(filter)
+                case .messageID:
+                    sampleFilters.append(filter)
+                    if filter.op == .eq, case .string(let text) = filter.value {
+                        if let (series, time, _) = ChunkStore.parseMessageID(text) {
+                            onlySeries = series
+                            from = max(from, time)
+                            to = min(to, time)
+                        } else {
+                            from = 1  // names no stored sample
+                            to = 0
+                        }
+                    }
+                default:
+                    seriesFilters.append(filter)
+                }
+            }
+        }
+
+        var hasValueFilters: Bool { sampleFilters.contains { $0.field != .timestamp } }
+    }
+
+    /// `<series>-<microseconds>` or `<series>-<microseconds>-<repeat>`.
+    static func parseMessageID(_ text: String) -> (Int64, Int64, Int)? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, let series = Int64(parts[0]), let time = Int64(parts[1]) else { return nil }
+        let ordinal = parts.count == 3 ? Int(parts[2]) : 0
+        guard let ordinal, ordinal >= 0 else { return nil }
+        return (series, time, ordinal)
+    }
+
+    static func messageID(series: Int64, time: Int64, ordinal: Int) -> String {
+        ordinal == 0 ? "\(series)-\(time)" : "\(series)-\(time)-\(ordinal)"
+    }
+
+    /// Series whose description passes the series-level filters and that hold samples in the range.
+    func matchingSeries(_ plan: Plan) -> [Int64] {
+        var result: [Int64] = []
+        for (id, state) in series where state.hasData && state.last >= plan.from && state.first <= plan.to {
+            if let only = plan.onlySeries, only != id { continue }
+            if plan.seriesFilters.isEmpty || plan.seriesFilters.allSatisfy({ $0.matches(probe(state.key)) }) {
+                result.append(id)
+            }
+        }
+        return result.sorted()
+    }
+
+    func probe(_ key: SeriesKey) -> StoredSample {
+        StoredSample(sample: key.sample(volume: 0, at: 0, messageID: ""), recordedAt: Date(timeIntervalSince1970: 0))
+    }
+
+    /// What a reader works from: copies of the heads it needs and how far chunks and rollups are visible.
+    struct Snapshot: Sendable {
+        var heads: [Int64: [HeadEntry]]
+        var keys: [Int64: SeriesKey]
+        var chunks: Int64
+        var rollups: Int64
+    }
+
+    func snapshot(_ ids: [Int64]) -> Snapshot {
+        var heads: [Int64: [HeadEntry]] = [:]
+        var keys: [Int64: SeriesKey] = [:]
+        for id in ids {
+            guard let state = series[id] else { continue }
+            heads[id] = state.head
+            keys[id] = state.key
+        }
+        return Snapshot(heads: heads, keys: keys, chunks: visibleChunks, rollups: visibleRollups)
+    }
+
+    /// Series ids for a backend query: all of them (nil) when there are too many to list.
+    static func idList(_ ids: [Int64]) -> [Int64]? { ids.count > 5000 ? nil : ids }
+
+    // MARK: samples
+
+    public func samples(_ query: SampleQuery) async throws -> [StoredSample] {
+        let filters = try QueryFilter.normalize(query.filters)
+        let plan = Plan(filters)
+        guard plan.from <= plan.to else { return [] }
+        let ids = matchingSeries(plan)
+        guard !ids.isEmpty else { return [] }
+        let view = snapshot(ids)
+        let chunks = try await backend.chunks(series: ChunkStore.idList(ids), from: plan.from, to: plan.to, visibleThrough: view.chunks)
+        var bySeries: [Int64: [StoredChunk]] = [:]
+        for chunk in chunks where view.keys[chunk.series] != nil { bySeries[chunk.series, default: []].append(chunk) }
+        struct Found { var stored: StoredSample; var time: Int64; var series: Int64; var ordinal: Int }
+        var found: [Found] = []
+        for id in ids {
+            guard let key = view.keys[id] else { continue }
+            let points = try ChunkStore.points(chunks: bySeries[id] ?? [], head: view.heads[id] ?? [])
+            var previous = Int64.min
+            var ordinal = 0
+            for point in points {
+                ordinal = point.time == previous ? ordinal + 1 : 0
+                previous = point.time
+                guard point.time >= plan.from && point.time <= plan.to else { continue }
+                let sample = key.sample(volume: point.value, at: point.time, messageID: ChunkStore.messageID(series: id, time: point.time, ordinal: ordinal))
+                let stored = StoredSample(sample: sample, recordedAt: dateFromMicroseconds(point.receivedAt))
+                guard plan.sampleFilters.allSatisfy({ $0.matches(stored) }) else { continue }
+                found.append(Found(stored: stored, time: point.time, series: id, ordinal: ordinal))
+            }
+        }
+        found.sort { ($0.time, $0.series, $0.ordinal) > ($1.time, $1.series, $1.ordinal) }
+        let limited = query.limit.map { Array(found.prefix(max(0, $0))) } ?? found
+        return limited.map(\.stored)
+    }
+
+    /// One series' samples from its chunks and head, in time order (ties: chunk order, then arrival).
+    static func points(chunks: [StoredChunk], head: [HeadEntry]) throws -> [HeadEntry] {
+        var points: [HeadEntry] = []
+        for chunk in chunks.sorted(by: { ($0.summary.firstTime, $0.id) < ($1.summary.firstTime, $1.id) }) {
+            let decoded = try decode(chunk)
+            for index in decoded.timestamps.indices {
+                points.append(HeadEntry(time: decoded.timestamps[index], value: decoded.values[index], receivedAt: chunk.receivedAt))
+            }
+        }
+        points.append(contentsOf: head)
+        return points.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+    }
+
+    static func decode(_ chunk: StoredChunk) throws -> (timestamps: [Int64], values: [Double]) {
+        do {
+            return try ChunkCodec.decode(chunk.data)
+        } catch {
+            throw ChunkFormatError("chunk \(chunk.id) of series \(chunk.series): \(error)")
+        }
+    }
+
+    // MARK: meters and resources
+
+    public func meters(_ filters: [QueryFilter]) throws -> [MeterRecord] {
+        let filters = try QueryFilter.normalize(filters)
+        try FilterScope.checkMeterFilters(filters)
+        return index.meterRecords(matching: filters)
+    }
+
+    public func resources(_ filters: [QueryFilter]) throws -> [ResourceRecord] {
+        let filters = try QueryFilter.normalize(filters)
+        try FilterScope.checkResourceFilters(filters)
+        return index.resourceRecords(matching: filters)
+    }
+}

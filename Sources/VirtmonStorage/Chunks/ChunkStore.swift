@@ -1,0 +1,239 @@
+import Foundation
+import VirtmonModel
+
+/// The storage engine: samples grouped into series, appended to in-memory heads made durable by one
+/// write-ahead record per batch, sealed into compressed chunks with rollups, compacted into larger chunks.
+/// Persistence is a `ChunkBackend` (SQLite or PostgreSQL); this actor owns the series registry, the heads
+/// and the order of writes.
+///
+/// Stored samples are identified by series and time: a sample's message_id reads `<series>-<microseconds>`
+/// (with `-N` for the N-th repeat of a time), stable for the sample's life; the agent's own message ids are
+/// not kept. recorded_at is when the sample arrived while it is in a head, and when the newest sample of
+/// its chunk arrived once sealed.
+public actor ChunkStore: Storage {
+    struct HeadEntry: Sendable {
+        var time: Int64
+        var value: Double
+        var receivedAt: Int64
+    }
+
+    struct SeriesState: Sendable {
+        var key: SeriesKey
+        var first = Int64.max
+        var last = Int64.min
+        var head: [HeadEntry] = []
+        /// The newest write-ahead record whose samples of this series are in the head.
+        var headWALThrough: Int64 = 0
+        /// Samples of this series in records up to here are sealed.
+        var sealedWALThrough: Int64 = 0
+        var hasData: Bool { first <= last }
+    }
+
+    let backend: any ChunkBackend
+    let options: ChunkStoreOptions
+    var series: [Int64: SeriesState] = [:]
+    var ids: [SeriesKey: Int64] = [:]
+    var index = LatestIndex()
+    var nextSeriesID: Int64 = 1
+    var nextChunkID: Int64 = 1
+    var nextRollupID: Int64 = 1
+    var nextWALID: Int64 = 1
+    /// Readers count chunks and rollups up to these ids (see `ChunkBackend`).
+    var visibleChunks: Int64 = 0
+    var visibleRollups: Int64 = 0
+    var walBytes = 0
+    var rawHorizon: Int64?
+    /// Purged at the next maintenance: rows superseded up to these ids.
+    var purgeBounds: (chunks: Int64, rollups: Int64)?
+    private var writing = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Opens the store: loads series, replays the write-ahead records and moves samples of the earlier row
+    /// schema into chunks.
+    public init(backend: any ChunkBackend, options: ChunkStoreOptions = ChunkStoreOptions()) async throws {
+        try options.validate()
+        self.backend = backend
+        self.options = options
+        let state = try await backend.load()
+        try await restore(state)
+        if state.hasLegacy { try await moveLegacySamples() }
+    }
+
+    private func restore(_ state: ChunkBackendState) throws {
+        rawHorizon = state.rawHorizon
+        for record in state.series {
+            var entry = SeriesState(key: record.key)
+            if let span = state.spans[record.id] {
+                entry.first = span.first
+                entry.last = span.last
+                entry.sealedWALThrough = span.walThrough
+            }
+            series[record.id] = entry
+            ids[record.key] = record.id
+            nextSeriesID = max(nextSeriesID, record.id + 1)
+        }
+        nextChunkID = state.maxChunkID + 1
+        nextRollupID = state.maxRollupID + 1
+        visibleChunks = state.maxChunkID
+        visibleRollups = state.maxRollupID
+        for (id, bytes) in state.wal {
+            nextWALID = max(nextWALID, id + 1)
+            walBytes += bytes.count
+            let record: WALRecord
+            do {
+                record = try WALRecord(decoding: bytes)
+            } catch {
+                throw ChunkFormatError("write-ahead record \(id): \(error)")
+            }
+            for entry in record.entries {
+                guard var state = series[entry.series], state.sealedWALThrough < id else { continue }
+                if let horizon = rawHorizon, entry.time < horizon { continue }
+                state.head.append(HeadEntry(time: entry.time, value: entry.value, receivedAt: entry.receivedAt))
+                state.headWALThrough = id
+                state.first = min(state.first, entry.time)
+                state.last = max(state.last, entry.time)
+                series[entry.series] = state
+            }
+        }
+        rebuildIndex()
+    }
+
+    /// Meters and resources come from the series' first and last times: the latest series of a resource
+    /// supplies its ids and metadata.
+    func rebuildIndex() {
+        index = LatestIndex()
+        for (_, state) in series.sorted(by: { $0.key < $1.key }) where state.hasData {
+            index.add(state.key.sample(volume: 0, at: state.first, messageID: ""))
+            index.add(state.key.sample(volume: 0, at: state.last, messageID: ""))
+        }
+    }
+
+    // MARK: one writer at a time
+
+    func lock() async {
+        if writing {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            writing = true
+        }
+    }
+
+    func unlock() {
+        if waiters.isEmpty {
+            writing = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+
+    // MARK: writing
+
+    public func commit(_ batch: IngestBatch) async throws -> CommitResult {
+        await lock()
+        defer { unlock() }
+        let received = microseconds(batch.receivedAt)
+        var write = ChunkWrite(origin: batch.origin, receivedAt: received)
+        write.events = batch.events
+        var entries: [WALRecord.Entry] = []
+        entries.reserveCapacity(batch.samples.count)
+        var pending: [SeriesKey: Int64] = [:]
+        var nextSeries = nextSeriesID
+        for sample in batch.samples {
+            let key = SeriesKey(sample)
+            let id: Int64
+            if let known = ids[key] ?? pending[key] {
+                id = known
+            } else {
+                id = nextSeries
+                nextSeries += 1
+                pending[key] = id
+                write.newSeries.append(SeriesRecord(id: id, key: key))
+            }
+            entries.append(WALRecord.Entry(series: id, time: microseconds(sample.timestamp), value: sample.volume, receivedAt: received))
+        }
+        let walID = nextWALID
+        if !entries.isEmpty {
+            write.wal = (walID, WALRecord(entries: entries).encoded())
+        }
+        // Heads that this batch fills are sealed in the same transaction.
+        var added: [Int64: [HeadEntry]] = [:]
+        for entry in entries {
+            added[entry.series, default: []].append(HeadEntry(time: entry.time, value: entry.value, receivedAt: entry.receivedAt))
+        }
+        var chunkID = nextChunkID
+        var rollupID = nextRollupID
+        var sealed: Set<Int64> = []
+        for (id, more) in added {
+            let head = (series[id]?.head ?? []) + more
+            guard head.count >= options.chunkSamples else { continue }
+            let (chunk, rollups) = seal(series: id, head, walThrough: walID, chunkID: &chunkID, rollupID: &rollupID)
+            write.chunks.append(chunk)
+            write.rollups.append(contentsOf: rollups)
+            sealed.insert(id)
+        }
+        let result = try await backend.apply(write)
+        guard result == .stored else { return result }
+
+        nextSeriesID = nextSeries
+        for record in write.newSeries {
+            series[record.id] = SeriesState(key: record.key)
+            ids[record.key] = record.id
+        }
+        if write.wal != nil {
+            nextWALID = walID + 1
+            walBytes += write.wal?.bytes.count ?? 0
+        }
+        for (id, more) in added {
+            var state = series[id]!
+            for entry in more {
+                state.first = min(state.first, entry.time)
+                state.last = max(state.last, entry.time)
+            }
+            if sealed.contains(id) {
+                state.head = []
+                state.sealedWALThrough = walID
+            } else {
+                state.head.append(contentsOf: more)
+                state.headWALThrough = walID
+            }
+            series[id] = state
+        }
+        nextChunkID = chunkID
+        nextRollupID = rollupID
+        visibleChunks = chunkID - 1
+        visibleRollups = rollupID - 1
+        for sample in batch.samples { index.add(sample) }
+        return .stored
+    }
+
+    /// Encodes a head (any order) as one chunk and its rollups.
+    func seal(series id: Int64, _ head: [HeadEntry], walThrough: Int64, chunkID: inout Int64, rollupID: inout Int64) -> (StoredChunk, [StoredRollup]) {
+        let ordered = head.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        let times = ordered.map(\.time)
+        let values = ordered.map(\.value)
+        let chunk = StoredChunk(
+            id: chunkID, series: id, summary: ChunkSummary(timestamps: times, values: values),
+            receivedAt: ordered.map(\.receivedAt).max()!, walThrough: walThrough,
+            data: ChunkCodec.encode(timestamps: times, values: values))
+        chunkID += 1
+        var rollups: [StoredRollup] = []
+        for level in options.rollups {
+            let resolution = level.resolution * 1_000_000
+            let buckets = RollupBucket.buckets(timestamps: times, values: values, resolution: resolution)
+            rollups.append(StoredRollup(
+                id: rollupID, series: id, resolution: resolution, firstBucket: buckets.first!.start,
+                lastBucket: buckets.last!.start, chunk: chunk.id, data: RollupCodec.encode(buckets)))
+            rollupID += 1
+        }
+        return (chunk, rollups)
+    }
+
+    public func events(_ query: EventQuery) async throws -> [Event] { try await backend.events(query) }
+    public func hosts() async throws -> [HostRecord] { try await backend.hosts() }
+    public func close() async { await backend.close() }
+
+    /// How many series the store knows and how many samples wait in heads.
+    public func headStatus() -> (series: Int, headSamples: Int) {
+        (series.count, series.values.reduce(0) { $0 + $1.head.count })
+    }
+}

@@ -1,0 +1,47 @@
+/// How a `ChunkStore` cuts, rolls up, compacts and checkpoints.
+public struct ChunkStoreOptions: Sendable {
+    /// One rollup resolution and how long its buckets are kept.
+    public struct Rollup: Sendable, Hashable {
+        public var resolution: Int64
+        public var retention: Int64
+
+        /// Both in seconds.
+        public init(resolution: Int64, retention: Int64) {
+            self.resolution = resolution
+            self.retention = retention
+        }
+    }
+
+    /// A head is sealed into a chunk when it holds this many samples...
+    public var chunkSamples = 120
+    /// ...or when its samples span this many seconds, or nothing arrived for it for `idleSeal` seconds.
+    public var maxHeadSpan: Int64 = 2 * 3600
+    public var idleSeal: Int64 = 3600
+    /// Compaction merges this many chunks of one size class into one, up to `maxChunkSamples`.
+    public var compactFanIn = 6
+    public var maxChunkSamples = 4320
+    /// Default: 1 min kept 30 days, 1 h kept 400 days, 1 day kept 5 years.
+    public var rollups: [Rollup] = [
+        Rollup(resolution: 60, retention: 30 * 86_400),
+        Rollup(resolution: 3600, retention: 400 * 86_400),
+        Rollup(resolution: 86_400, retention: 5 * 366 * 86_400),
+    ]
+    /// A checkpoint rewrites the open heads as one record once the write-ahead records pass this size.
+    public var checkpointBytes = 32 << 20
+
+    public init() {}
+
+    /// Refuses settings that cannot work, naming the setting.
+    public func validate() throws(QueryError) {
+        guard chunkSamples >= 2 else { throw .invalid("chunk_samples must be at least 2, not \(chunkSamples)") }
+        guard compactFanIn >= 2 else { throw .invalid("compact_fan_in must be at least 2, not \(compactFanIn)") }
+        guard maxChunkSamples >= chunkSamples else { throw .invalid("max_chunk_samples (\(maxChunkSamples)) is below chunk_samples (\(chunkSamples))") }
+        for rollup in rollups {
+            guard rollup.resolution > 0, 86_400 % rollup.resolution == 0 || rollup.resolution % 86_400 == 0 else {
+                throw .invalid("rollup resolution \(rollup.resolution) s must divide a day or be whole days")
+            }
+            guard rollup.retention > 0 else { throw .invalid("rollup retention must be positive") }
+        }
+        guard Set(rollups.map(\.resolution)).count == rollups.count else { throw .invalid("rollup resolutions repeat") }
+    }
+}

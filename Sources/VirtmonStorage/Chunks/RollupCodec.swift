@@ -1,0 +1,38 @@
+/// Packs a run of rollup buckets column by column with the chunk codec's integer and XOR streams: interval
+/// starts and counts are regular, so most of a bucket's cost is its four floats.
+public enum RollupCodec {
+    public static func encode(_ buckets: [RollupBucket]) -> [UInt8] {
+        precondition(!buckets.isEmpty)
+        var writer = BitWriter(capacity: buckets.count * 16)
+        writer.write(UInt64(buckets.count), bits: 32)
+        ChunkCodec.encodeIntegers(buckets.map(\.start), into: &writer)
+        ChunkCodec.encodeIntegers(buckets.map(\.count), into: &writer)
+        ChunkCodec.encodeIntegers(buckets.map { $0.firstTime - $0.start }, into: &writer)
+        ChunkCodec.encodeIntegers(buckets.map { $0.lastTime - $0.start }, into: &writer)
+        for column in [buckets.map(\.sum), buckets.map(\.min), buckets.map(\.max), buckets.map(\.m2)] {
+            ChunkCodec.encodeXOR(column, into: &writer)
+        }
+        return writer.finish()
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(ChunkFormatError) -> [RollupBucket] {
+        var reader = BitReader(bytes)
+        let count = Int(try reader.read(bits: 32))
+        guard count > 0, count <= bytes.count * 8 else { throw ChunkFormatError("rollup claims \(count) buckets in \(bytes.count) bytes") }
+        var starts = [Int64](repeating: 0, count: count), counts = starts, firsts = starts, lasts = starts
+        try ChunkCodec.decodeIntegers(&reader, into: &starts)
+        try ChunkCodec.decodeIntegers(&reader, into: &counts)
+        try ChunkCodec.decodeIntegers(&reader, into: &firsts)
+        try ChunkCodec.decodeIntegers(&reader, into: &lasts)
+        var sums = [Double](repeating: 0, count: count), mins = sums, maxes = sums, m2s = sums
+        try ChunkCodec.decodeXOR(&reader, into: &sums)
+        try ChunkCodec.decodeXOR(&reader, into: &mins)
+        try ChunkCodec.decodeXOR(&reader, into: &maxes)
+        try ChunkCodec.decodeXOR(&reader, into: &m2s)
+        return (0..<count).map { index in
+            RollupBucket(
+                start: starts[index], count: counts[index], sum: sums[index], min: mins[index], max: maxes[index],
+                m2: m2s[index], firstTime: starts[index] + firsts[index], lastTime: starts[index] + lasts[index])
+        }
+    }
+}
