@@ -23,6 +23,25 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         return allCases
     }
 
+    /// The stores built on the chunk engine.
+    static var chunked: [StoreKind] { available.filter { $0 != .memory } }
+
+    /// A fresh chunk engine over this backend, a way to open it again over the same data, and cleanup.
+    func makeChunked(_ options: ChunkStoreOptions) async throws -> (store: ChunkStore, reopen: @Sendable () async throws -> ChunkStore, cleanup: @Sendable () async -> Void) {
+        switch self {
+        case .memory:
+            fatalError("the memory store has no chunks")
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-store-\(UUID().uuidString)")
+            let path = directory.appendingPathComponent("virtmon.db").path
+            return (try await SQLiteStorage.open(path: path, options: options), { try await SQLiteStorage.open(path: path, options: options) },
+                    { try? FileManager.default.removeItem(at: directory) })
+        case .postgres:
+            let url = try await StoreKind.freshPostgresDatabase()
+            return (try await PostgresStorage.open(url: url, options: options), { try await PostgresStorage.open(url: url, options: options) }, {})
+        }
+    }
+
     /// A fresh, empty store and what removes it afterwards.
     func make() async throws -> (store: any Storage, cleanup: @Sendable () async -> Void) {
         switch self {

@@ -15,9 +15,12 @@ extension ChunkStore {
         // Period starts count from the lower bound, else from the first matching sample; without a value
         // filter that is the first sample of a matching series.
         let start: Int64
-        if let lower = query.lowerTimeBound {
+        if plan.hasValueFilters {
+            // Volume and message_id filters need every sample: the reference computation over them.
+            return MemoryStorage.statistics(of: try await samples(SampleQuery(filters: filters)), query: query)
+        } else if let lower = query.lowerTimeBound {
             start = microseconds(lower)
-        } else if !plan.hasValueFilters && plan.from == .min {
+        } else if plan.from == .min {
             // Every matching series has its first sample at or before the upper bound (matchingSeries).
             start = ids.compactMap { series[$0]?.first }.min() ?? 0
         } else {
