@@ -18,6 +18,8 @@ public struct CollectorConfig: Sendable, Equatable {
     public var projectTokens: [String: String] = [:]
     /// Samples older than this are deleted (checked hourly).
     public var retention: Duration = .seconds(30 * 86_400)
+    /// How often the store seals idle heads, checkpoints and compacts.
+    public var maintenanceInterval: Duration = .seconds(60)
     /// How far a batch's sent_at may be from this clock.
     public var clockWindow: Duration = .seconds(300)
     public var logLevel = "info"

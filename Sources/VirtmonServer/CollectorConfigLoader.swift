@@ -23,7 +23,7 @@ public enum CollectorConfigLoader {
         }
         guard let root, root.null == nil, let section = root.mapping?["collector"] else { return }
         let reader = ConfigReader(file: file)
-        let keys = ["listen", "udp", "storage", "data_dir", "secret", "admin_token", "project_tokens", "retention", "clock_window", "log_level"]
+        let keys = ["listen", "udp", "storage", "data_dir", "secret", "admin_token", "project_tokens", "retention", "maintenance_interval", "clock_window", "log_level"]
         for (key, value) in try reader.mapping(section, "collector", known: keys) {
             switch key {
             case "listen":
@@ -64,6 +64,8 @@ public enum CollectorConfigLoader {
                 }
                 config.projectTokens = tokens
             case "retention": config.retention = try reader.duration(value, "collector.retention", minimum: .seconds(60))
+            case "maintenance_interval":
+                config.maintenanceInterval = try reader.duration(value, "collector.maintenance_interval", minimum: .seconds(1))
             case "clock_window": config.clockWindow = try reader.duration(value, "collector.clock_window", minimum: .seconds(1))
             default:
                 let level = try reader.string(value, "collector.log_level")

@@ -58,6 +58,7 @@ public struct CollectorRuntime: Sendable {
         let expectsUDP = config.udp != nil
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: RetentionService(storage: storage, retention: config.retention, logger: logger), serviceName: "retention"),
+            .init(service: MaintenanceService(storage: storage, logger: logger, every: config.maintenanceInterval), serviceName: "maintenance"),
         ]
         if let udp = config.udp {
             services.append(.init(

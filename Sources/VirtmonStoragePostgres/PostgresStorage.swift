@@ -251,6 +251,26 @@ public final class PostgresStorage: ChunkBackend {
         try await run(("DELETE FROM batches WHERE received_at < $1", [.integer(cutoff)]))
     }
 
+    public func stats() async throws -> StorageStats {
+        var stats = StorageStats()
+        let sql = ChunkSQL.selectStats.replacingOccurrences(of: "COUNT(*)", with: "COUNT(*)::bigint")
+            .replacingOccurrences(of: "SUM(count), 0)", with: "SUM(count), 0)::bigint")
+            .replacingOccurrences(of: "SUM(LENGTH(data)), 0)", with: "SUM(LENGTH(data)), 0)::bigint")
+        for row in try await rows(sql, []) {
+            stats.series = Int(try row[0].decode(Int64.self))
+            stats.chunks = Int(try row[1].decode(Int64.self))
+            stats.chunkSamples = Int(try row[2].decode(Int64.self))
+            stats.chunkBytes = Int(try row[3].decode(Int64.self))
+            stats.rollups = Int(try row[4].decode(Int64.self))
+            stats.rollupBytes = Int(try row[5].decode(Int64.self))
+            stats.walBytes = Int(try row[6].decode(Int64.self))
+        }
+        for row in try await rows("SELECT pg_database_size(current_database())::bigint", []) {
+            stats.databaseBytes = Int(try row[0].decode(Int64.self))
+        }
+        return stats
+    }
+
     public func legacySamples(after afterID: Int64, limit: Int) async throws -> [(id: Int64, stored: StoredSample)] {
         let sql = ChunkSQL.selectLegacy.replacingOccurrences(of: "metadata, source", with: "metadata::text, source")
             + "$1 ORDER BY id LIMIT $2"

@@ -115,6 +115,25 @@ actor SQLiteSession {
         return result
     }
 
+    func stats() throws -> StorageStats {
+        var stats = StorageStats()
+        try connection.query(ChunkSQL.selectStats) { row in
+            stats.series = Int(row.int64(0))
+            stats.chunks = Int(row.int64(1))
+            stats.chunkSamples = Int(row.int64(2))
+            stats.chunkBytes = Int(row.int64(3))
+            stats.rollups = Int(row.int64(4))
+            stats.rollupBytes = Int(row.int64(5))
+            stats.walBytes = Int(row.int64(6))
+        }
+        var pages: Int64 = 0, free: Int64 = 0, size: Int64 = 0
+        try connection.query("PRAGMA page_count") { pages = $0.int64(0) }
+        try connection.query("PRAGMA freelist_count") { free = $0.int64(0) }
+        try connection.query("PRAGMA page_size") { size = $0.int64(0) }
+        stats.databaseBytes = Int((pages - free) * size)
+        return stats
+    }
+
     func catalog(below: Int) throws -> [ChunkInfo] {
         var result: [ChunkInfo] = []
         try connection.query(ChunkSQL.selectCatalog + "?1", [.integer(Int64(below))]) { row in

@@ -69,6 +69,7 @@ public final class SQLiteStorage: ChunkBackend {
     }
     public func events(_ query: EventQuery) async throws -> [Event] { try await reader.events(query) }
     public func hosts() async throws -> [HostRecord] { try await reader.hosts() }
+    public func stats() async throws -> StorageStats { try await reader.stats() }
     public func close() async {}
 
     /// Bytes the database file and its write-ahead log take.

@@ -9,7 +9,7 @@ struct Virtmon: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, AgentCommand.self, CollectorCommand.self, MeterCommand.self, SampleCommand.self,
             StatisticsCommand.self, ResourceCommand.self, EventCommand.self, CheckCommand.self, ConfigCommand.self,
-            MetersCommand.self,
+            MetersCommand.self, StorageCommand.self,
         ])
 
     /// Parses and runs like ArgumentParser's own main, except that bad usage exits 2 (as the agent does for

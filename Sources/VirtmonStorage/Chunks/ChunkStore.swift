@@ -232,6 +232,13 @@ public actor ChunkStore: Storage {
     public func hosts() async throws -> [HostRecord] { try await backend.hosts() }
     public func close() async { await backend.close() }
 
+    /// Space and counts, heads included.
+    public func stats() async throws -> StorageStats {
+        var stats = try await backend.stats()
+        stats.headSamples = series.values.reduce(0) { $0 + $1.head.count }
+        return stats
+    }
+
     /// How many series the store knows and how many samples wait in heads.
     public func headStatus() -> (series: Int, headSamples: Int) {
         (series.count, series.values.reduce(0) { $0 + $1.head.count })

@@ -1,0 +1,30 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import VirtmonStorage
+
+/// Runs the store's housekeeping (sealing idle heads, checkpoints, compaction, rollup expiry) every minute.
+struct MaintenanceService: Service {
+    let storage: any Storage
+    let logger: Logger
+    var every: Duration = .seconds(60)
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let pause = every
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { break }
+            do {
+                let report = try await storage.maintain()
+                if report.sealedChunks > 0 || report.compactedChunks > 0 {
+                    logger.debug("maintenance", metadata: [
+                        "sealed": "\(report.sealedChunks)", "compacted": "\(report.compactedChunks)",
+                        "into": "\(report.compactedInto)", "checkpointed": "\(report.checkpointed)",
+                    ])
+                }
+            } catch {
+                logger.error("maintenance failed, will retry", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
