@@ -66,7 +66,10 @@ public struct BatchValidator: Sendable {
         guard sample.timestamp.timeIntervalSince(now) <= limits.maxFutureSkew else {
             throw IngestError(.invalid, "\(place).timestamp \(WireTimestamp.format(sample.timestamp)) is more than \(Int(limits.maxFutureSkew)) s in the future")
         }
-        guard WireJSON.encode(.object(sample.resourceMetadata)).count <= limits.maxMetadataBytes else {
+        let metadata = JSONValue.object(sample.resourceMetadata)
+        guard WireJSON.encodedLengthBound(metadata) <= limits.maxMetadataBytes
+            || WireJSON.encode(metadata).count <= limits.maxMetadataBytes
+        else {
             throw IngestError(.invalid, "\(place).resource_metadata is larger than \(limits.maxMetadataBytes) bytes")
         }
     }

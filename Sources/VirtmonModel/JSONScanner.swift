@@ -7,6 +7,10 @@ struct JSONScanner: ~Copyable {
     var index = 0
     /// The path being read, for error messages.
     var path: [String] = []
+    /// The last resource_metadata object read and where its bytes were: the samples of one resource carry the
+    /// same metadata, and reusing the decoded dictionary saves both the allocations and, later, deep
+    /// comparisons (equal storage compares equal at once).
+    var lastMetadata: (start: Int, count: Int, value: [String: JSONValue])?
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -256,6 +260,30 @@ struct JSONScanner: ~Copyable {
             result[key.text] = try scanner.value(depth: depth)
         }
         return result
+    }
+
+    /// Moves past the object that starts here by matching brackets outside strings, building nothing. It does
+    /// not check what lies between: callers decode (and so validate) any bytes they have not seen before.
+    mutating func skipObject() throws(WireDecodeError) {
+        guard try peek() == UInt8(ascii: "{") else { throw error("expected an object") }
+        var position = index
+        var depth = 0
+        repeat {
+            guard position < bytes.count else { throw error("unexpected end of the body") }
+            switch bytes[position] {
+            case UInt8(ascii: "\""):
+                position += 1
+                while position < bytes.count && bytes[position] != UInt8(ascii: "\"") {
+                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard position < bytes.count else { throw error("unexpected end of the body") }
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+            position += 1
+        } while depth > 0
+        index = position
     }
 
     /// Skips any value.

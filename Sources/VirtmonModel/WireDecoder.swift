@@ -74,6 +74,21 @@ public enum WireDecoder {
         return result
     }
 
+    /// A metadata object, shared with the previous sample's when the bytes are the same.
+    static func metadata(_ scanner: inout JSONScanner) throws(WireDecodeError) -> [String: JSONValue] {
+        let start = scanner.index
+        try scanner.skipObject()
+        let count = scanner.index - start
+        if let last = scanner.lastMetadata, last.count == count,
+           memcmp(scanner.bytes.baseAddress! + start, scanner.bytes.baseAddress! + last.start, count) == 0 {
+            return last.value
+        }
+        scanner.index = start
+        let value = try scanner.objectValue()
+        scanner.lastMetadata = (start, count, value)
+        return value
+    }
+
     static func sample(_ scanner: inout JSONScanner) throws(WireDecodeError) -> Sample {
         var name: String?, type: SampleType?, unit: String?, volume: Double?, resourceID: String?, timestamp: Date?
         var userID: String?, projectID: String?, source: String?, messageID: String?, monotonic: Double?
@@ -100,7 +115,7 @@ public enum WireDecoder {
                     try scanner.literal("null")
                 } else {
                     guard try scanner.peek() == UInt8(ascii: "{") else { throw scanner.error("resource_metadata must be an object") }
-                    metadata = try scanner.objectValue()
+                    metadata = try WireDecoder.metadata(&scanner)
                 }
             } else if key.equals("user_id") {
                 userID = try scanner.optionalString()

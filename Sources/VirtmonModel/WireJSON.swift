@@ -123,6 +123,18 @@ public enum WireJSON {
         return out
     }
 
+    /// At least as many bytes as `encode` would produce (every character escaped at worst), found without
+    /// encoding: a size limit checks this first and encodes only values that might be over it.
+    public static func encodedLengthBound(_ value: JSONValue) -> Int {
+        switch value {
+        case .null, .bool: 5
+        case .number: 32
+        case .string(let text): text.utf8.count * 6 + 2
+        case .array(let items): items.reduce(2) { $0 + encodedLengthBound($1) + 1 }
+        case .object(let object): object.reduce(2) { $0 + $1.key.utf8.count * 6 + 4 + encodedLengthBound($1.value) }
+        }
+    }
+
     /// An object as text, keys sorted.
     public static func text(of object: [String: JSONValue]) -> String {
         var out: [UInt8] = []

@@ -32,57 +32,15 @@ public enum SQLStatements {
         ]
     }
 
-    /// Placeholder tuples for `rows` rows of `columns` values, with a cast after some columns (1-based).
+    /// Placeholder tuples for `rows` rows of `columns` values, with a cast after some columns (1-based); the
+    /// statement must have no other parameters. SQLite gets bare `?`: it looks every `?NNN` up in a list while
+    /// parsing, which made a 30,000-parameter insert spend more time in the parser than in the insert.
     public static func tuples(_ dialect: SQLDialect, rows: Int, columns: Int, casts: [Int: String] = [:]) -> String {
         (0..<rows).map { row in
             "(" + (1...columns).map { column in
-                dialect.placeholder(row * columns + column) + (casts[column] ?? "")
+                (dialect == .sqlite ? "?" : dialect.placeholder(row * columns + column)) + (casts[column] ?? "")
             }.joined(separator: ",") + ")"
         }.joined(separator: ",")
-    }
-
-    /// (meter, resource) rows take the newer sample's ids: one statement for many rows, since a batch from a
-    /// host with many VMs touches as many rows as it has samples, and a round trip each made PostgreSQL ingest
-    /// twenty times slower. Each key may appear once (LatestIndex makes it so).
-    public static func upsertMeters(_ dialect: SQLDialect, _ meters: [(record: MeterRecord, lastMicros: Int64)]) -> (String, [SQLValue]) {
-        let values = meters.flatMap { meter, lastMicros -> [SQLValue] in
-            [
-                .text(meter.name), .text(meter.resourceID), .text(meter.type.rawValue), .text(meter.unit),
-                .optional(meter.projectID), .optional(meter.userID), .text(meter.source), .integer(lastMicros),
-            ]
-        }
-        return ("""
-            INSERT INTO meters(meter, resource_id, type, unit, project_id, user_id, source, last_ts)
-            VALUES \(tuples(dialect, rows: meters.count, columns: 8))
-            ON CONFLICT(meter, resource_id) DO UPDATE SET type = excluded.type, unit = excluded.unit,
-                project_id = excluded.project_id, user_id = excluded.user_id, source = excluded.source,
-                last_ts = excluded.last_ts
-            WHERE excluded.last_ts >= meters.last_ts
-            """, values)
-    }
-
-    /// Resource rows take the newer sample's ids and metadata and widen their first/last span; many rows per
-    /// statement, each resource once.
-    public static func upsertResources(_ dialect: SQLDialect, _ resources: [ResourceRecord]) -> (String, [SQLValue]) {
-        let (least, greatest, json) = dialect == .postgres ? ("LEAST", "GREATEST", "::jsonb") : ("MIN", "MAX", "")
-        func newer(_ column: String) -> String {
-            "\(column) = CASE WHEN excluded.last_ts >= resources.last_ts THEN excluded.\(column) ELSE resources.\(column) END"
-        }
-        let values = resources.flatMap { resource -> [SQLValue] in
-            [
-                .text(resource.resourceID), .optional(resource.projectID), .optional(resource.userID),
-                .text(resource.source), .integer(microseconds(resource.firstSample)),
-                .integer(microseconds(resource.lastSample)), .text(MetadataCoding.encode(resource.metadata)),
-            ]
-        }
-        return ("""
-            INSERT INTO resources(resource_id, project_id, user_id, source, first_ts, last_ts, metadata)
-            VALUES \(tuples(dialect, rows: resources.count, columns: 7, casts: [7: json]))
-            ON CONFLICT(resource_id) DO UPDATE SET
-                \(["project_id", "user_id", "source", "metadata"].map(newer).joined(separator: ",\n    ")),
-                first_ts = \(least)(resources.first_ts, excluded.first_ts),
-                last_ts = \(greatest)(resources.last_ts, excluded.last_ts)
-            """, values)
     }
 
     /// Events are kept once per id.

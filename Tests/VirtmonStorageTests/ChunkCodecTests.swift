@@ -24,6 +24,7 @@ struct ChunkCodecTests {
             (0..<500).map { Double($0) * 1_234_567 },                                        // a counter
             (0..<500).map { _ in Double.random(in: 0...100, using: &generator) },             // full-precision gauge
             (0..<500).map { _ in (Double.random(in: 0...100, using: &generator) * 100).rounded() / 100 },  // two decimals
+            (0..<500).map { _ in (Double.random(in: 0...4096, using: &generator) * 1024).rounded() / 1024 },  // KiB as MB
             [Double](repeating: 4, count: 500),                                                // constant
             (0..<500).map { _ in Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator)) },  // any bits, NaNs included
         ]
@@ -49,7 +50,7 @@ struct ChunkCodecTests {
     func damaged() throws {
         let bytes = ChunkCodec.encode(timestamps: [1, 2, 3], values: [1.5, 2.5, 3.5])
         #expect(throws: ChunkFormatError.self) { try ChunkCodec.decode([]) }
-        #expect(throws: ChunkFormatError.self) { try ChunkCodec.decode([9] + bytes.dropFirst()) }
+        #expect(throws: ChunkFormatError.self) { try ChunkCodec.decode([200] + bytes.dropFirst()) }
         #expect(throws: ChunkFormatError.self) { try ChunkCodec.decode(Array(bytes.prefix(bytes.count - 4))) }
         #expect(throws: ChunkFormatError.self) { try WALRecord(decoding: [1, 5, 1]) }
         let record = WALRecord(entries: [.init(series: 3, time: -5, value: .pi, receivedAt: 99)])

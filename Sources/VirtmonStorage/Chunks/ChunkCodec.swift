@@ -2,24 +2,29 @@ import Foundation
 
 /// Compresses one series' samples: timestamps (microseconds) as delta-of-delta in variable-width buckets, and
 /// values either XOR'd against the previous value (Gorilla) or — when every value is a decimal with at most
-/// six fractional digits, as counters, sizes and most gauges are — as delta-of-delta of the scaled integers,
-/// whichever comes out smaller. Layout: mode byte, count as a varint, then one bit stream.
+/// six fractional digits or a multiple of a power of two down to 2^-24 (sizes in KiB shown as MB), as
+/// counters, sizes and most gauges are — as delta-of-delta of the scaled integers, whichever comes out smaller. Layout: mode byte, count as a varint, then one bit stream.
 public enum ChunkCodec {
-    /// Value encodings; 1...7 mean integers scaled by 10^(mode − 1).
+    /// Value encodings; 1...7 mean integers scaled by 10^(mode − 1), 8...31 by 2^(mode − 7).
     static let xorMode: UInt8 = 0
+    static let lastMode: UInt8 = 31
+
+    static func factor(_ mode: UInt8) -> Double {
+        mode <= 7 ? pow10[Int(mode) - 1] : Double(sign: .plus, exponent: Int(mode) - 7, significand: 1)
+    }
 
     /// Encodes samples in time order (equal timestamps allowed). Both arrays have the same length, at least 1.
     public static func encode(timestamps: [Int64], values: [Double]) -> [UInt8] {
         precondition(timestamps.count == values.count && !timestamps.isEmpty)
         let xor = encode(timestamps: timestamps, values: values, mode: xorMode)
-        guard let scale = decimalScale(values) else { return xor }
-        let scaled = encode(timestamps: timestamps, values: values, mode: UInt8(scale + 1))
+        guard let mode = scaledMode(values) else { return xor }
+        let scaled = encode(timestamps: timestamps, values: values, mode: mode)
         return scaled.count < xor.count ? scaled : xor
     }
 
     /// Decodes a chunk into timestamps and values.
     public static func decode(_ bytes: [UInt8]) throws(ChunkFormatError) -> (timestamps: [Int64], values: [Double]) {
-        guard let mode = bytes.first, mode <= 7 else { throw ChunkFormatError("unknown chunk encoding \(bytes.first.map(String.init) ?? "(empty)")") }
+        guard let mode = bytes.first, mode <= lastMode else { throw ChunkFormatError("unknown chunk encoding \(bytes.first.map(String.init) ?? "(empty)")") }
         var offset = 1
         var count: UInt64 = 0
         var shift: UInt64 = 0
@@ -42,7 +47,7 @@ public enum ChunkCodec {
         } else {
             var integers = [Int64](repeating: 0, count: n)
             try decodeIntegers(&reader, into: &integers)
-            let divisor = pow10[Int(mode) - 1]
+            let divisor = factor(mode)
             for index in 0..<n { values[index] = Double(integers[index]) / divisor }
         }
         return (timestamps, values)
@@ -50,17 +55,18 @@ public enum ChunkCodec {
 
     static let pow10: [Double] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
 
-    /// The smallest power of ten that turns every value into an integer below 2^53 and back bit for bit.
-    static func decimalScale(_ values: [Double]) -> Int? {
-        scales: for scale in 0..<pow10.count {
-            let factor = pow10[scale]
+    /// The smallest power of ten, else of two, that turns every value into an integer below 2^53 and back
+    /// bit for bit.
+    static func scaledMode(_ values: [Double]) -> UInt8? {
+        scales: for mode in UInt8(1)...lastMode {
+            let factor = factor(mode)
             for value in values {
                 let scaled = (value * factor).rounded()
                 guard scaled.isFinite, abs(scaled) < 9_007_199_254_740_992,
                       (scaled / factor).bitPattern == value.bitPattern
                 else { continue scales }
             }
-            return scale
+            return mode
         }
         return nil
     }
@@ -77,7 +83,7 @@ public enum ChunkCodec {
         if mode == xorMode {
             encodeXOR(values, into: &writer)
         } else {
-            let factor = pow10[Int(mode) - 1]
+            let factor = factor(mode)
             encodeIntegers(values.map { Int64(($0 * factor).rounded()) }, into: &writer)
         }
         return header + writer.finish()

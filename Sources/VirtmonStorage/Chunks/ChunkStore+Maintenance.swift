@@ -277,6 +277,7 @@ extension ChunkStore {
             for record in write.newSeries {
                 series[record.id] = SeriesState(key: record.key)
                 ids[record.key] = record.id
+                canonicalMetadata[record.id] = record.key.metadata
             }
             for (id, entries) in grouped {
                 for entry in entries {

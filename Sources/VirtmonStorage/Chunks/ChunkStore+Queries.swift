@@ -161,12 +161,14 @@ extension ChunkStore {
     public func meters(_ filters: [QueryFilter]) throws -> [MeterRecord] {
         let filters = try QueryFilter.normalize(filters)
         try FilterScope.checkMeterFilters(filters)
+        if !indexIsCurrent { rebuildIndex() }
         return index.meterRecords(matching: filters)
     }
 
     public func resources(_ filters: [QueryFilter]) throws -> [ResourceRecord] {
         let filters = try QueryFilter.normalize(filters)
         try FilterScope.checkResourceFilters(filters)
+        if !indexIsCurrent { rebuildIndex() }
         return index.resourceRecords(matching: filters)
     }
 }

@@ -33,7 +33,12 @@ public actor ChunkStore: Storage {
     let options: ChunkStoreOptions
     var series: [Int64: SeriesState] = [:]
     var ids: [SeriesKey: Int64] = [:]
+    /// Meters and resources, rebuilt from the series when a query needs them after writes: keeping it
+    /// current per sample cost more than the rest of a commit.
     var index = LatestIndex()
+    var indexIsCurrent = false
+    /// Each series' metadata as the registry holds it (see `commit`).
+    var canonicalMetadata: [Int64: [String: JSONValue]] = [:]
     var nextSeriesID: Int64 = 1
     var nextChunkID: Int64 = 1
     var nextRollupID: Int64 = 1
@@ -70,6 +75,7 @@ public actor ChunkStore: Storage {
             }
             series[record.id] = entry
             ids[record.key] = record.id
+            canonicalMetadata[record.id] = record.key.metadata
             nextSeriesID = max(nextSeriesID, record.id + 1)
         }
         nextChunkID = state.maxChunkID + 1
@@ -99,8 +105,9 @@ public actor ChunkStore: Storage {
     }
 
     /// Meters and resources come from the series' first and last times: the latest series of a resource
-    /// supplies its ids and metadata.
+    /// supplies its ids and metadata (on equal times the newer series).
     func rebuildIndex() {
+        indexIsCurrent = true
         index = LatestIndex()
         for (_, state) in series.sorted(by: { $0.key < $1.key }) where state.hasData {
             index.add(state.key.sample(volume: 0, at: state.first, messageID: ""))
@@ -138,8 +145,11 @@ public actor ChunkStore: Storage {
         entries.reserveCapacity(batch.samples.count)
         var pending: [SeriesKey: Int64] = [:]
         var nextSeries = nextSeriesID
+        var previous: (metadata: [String: JSONValue], canonical: [String: JSONValue])?
         for sample in batch.samples {
-            let key = SeriesKey(sample)
+            var key = SeriesKey(sample)
+            // Samples of one resource share metadata; the registry's copy makes the lookup's comparison instant.
+            if let previous, previous.metadata == sample.resourceMetadata { key.metadata = previous.canonical }
             let id: Int64
             if let known = ids[key] ?? pending[key] {
                 id = known
@@ -149,7 +159,9 @@ public actor ChunkStore: Storage {
                 pending[key] = id
                 write.newSeries.append(SeriesRecord(id: id, key: key))
             }
-            entries.append(WALRecord.Entry(series: id, time: microseconds(sample.timestamp), value: sample.volume, receivedAt: received))
+            let time = microseconds(sample.timestamp)
+            entries.append(WALRecord.Entry(series: id, time: time, value: sample.volume, receivedAt: received))
+            previous = (sample.resourceMetadata, canonicalMetadata[id] ?? key.metadata)
         }
         let walID = nextWALID
         if !entries.isEmpty {
@@ -163,9 +175,8 @@ public actor ChunkStore: Storage {
         var chunkID = nextChunkID
         var rollupID = nextRollupID
         var sealed: Set<Int64> = []
-        for (id, more) in added {
+        for (id, more) in added where (series[id]?.head.count ?? 0) + more.count >= options.chunkSamples {
             let head = (series[id]?.head ?? []) + more
-            guard head.count >= options.chunkSamples else { continue }
             let (chunk, rollups) = seal(series: id, head, walThrough: walID, chunkID: &chunkID, rollupID: &rollupID)
             write.chunks.append(chunk)
             write.rollups.append(contentsOf: rollups)
@@ -178,31 +189,34 @@ public actor ChunkStore: Storage {
         for record in write.newSeries {
             series[record.id] = SeriesState(key: record.key)
             ids[record.key] = record.id
+            canonicalMetadata[record.id] = record.key.metadata
         }
         if write.wal != nil {
             nextWALID = walID + 1
             walBytes += write.wal?.bytes.count ?? 0
         }
         for (id, more) in added {
-            var state = series[id]!
+            // In place: a copy of the state would make its head shared and every append copy it whole.
+            var first = Int64.max, last = Int64.min
             for entry in more {
-                state.first = min(state.first, entry.time)
-                state.last = max(state.last, entry.time)
+                first = min(first, entry.time)
+                last = max(last, entry.time)
             }
+            series[id]!.first = min(series[id]!.first, first)
+            series[id]!.last = max(series[id]!.last, last)
             if sealed.contains(id) {
-                state.head = []
-                state.sealedWALThrough = walID
+                series[id]!.head = []
+                series[id]!.sealedWALThrough = walID
             } else {
-                state.head.append(contentsOf: more)
-                state.headWALThrough = walID
+                series[id]!.head.append(contentsOf: more)
+                series[id]!.headWALThrough = walID
             }
-            series[id] = state
         }
         nextChunkID = chunkID
         nextRollupID = rollupID
         visibleChunks = chunkID - 1
         visibleRollups = rollupID - 1
-        for sample in batch.samples { index.add(sample) }
+        indexIsCurrent = false
         return .stored
     }
 

@@ -44,6 +44,21 @@ public struct SeriesKey: Sendable, Hashable {
     }
 }
 
+extension SeriesKey {
+    /// Hashes everything but the metadata, which equality still compares: hashing a nested dictionary per
+    /// sample cost more than the rest of the lookup, and series of one meter and resource rarely differ only in
+    /// metadata.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(meter)
+        hasher.combine(resourceID)
+        hasher.combine(type)
+        hasher.combine(unit)
+        hasher.combine(projectID)
+        hasher.combine(userID)
+        hasher.combine(source)
+    }
+}
+
 /// A series with the id storage gave it.
 public struct SeriesRecord: Sendable, Hashable {
     public var id: Int64

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): virtmon's chunk storage against Prometheus 2.42's TSDB fed the same stream, in one
+# run on this machine. Prints three ratios:
+#   1. ingest: durable samples per CPU second (collector vs Prometheus with --web.enable-remote-write-receiver,
+#      CPU from /proc while the stream is fed, compaction during the feed included);
+#   2. bytes per sample after sealing (virtmon: chunk data, and the whole SQLite file, after `virtmon storage
+#      compact`; Prometheus: its block directories after compaction, over the samples their meta.json counts);
+#   3. statistics latency (median of 5 after a warm-up, through HTTP): one series over 30 days at 60 s grouped
+#      hourly, and 200 series over 24 h at 10 s grouped per 5 minutes, vs avg_over_time through query_range.
+#
+#   bash scripts/bench-storage.sh [HOURS]     (default 24: 200 VMs x 20 meters at 10 s = 34.6 M samples)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+hours="${1:-24}"
+command -v prometheus >/dev/null || { echo "bench-storage.sh: needs prometheus (apt-get install prometheus)" >&2; exit 1; }
+/usr/bin/python3 -c 'import snappy' 2>/dev/null || { echo "bench-storage.sh: needs python3-snappy (apt-get install python3-snappy)" >&2; exit 1; }
+
+echo "building virtmon (release)..." >&2
+swift build -c release --product virtmon >/dev/null
+bin="$(swift build -c release --show-bin-path)/virtmon"
+. scripts/measure.sh
+
+work=$(mktemp -d /tmp/virtmon-bench-storage.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+secret=bench-secret
+token=bench-token
+feed() { /usr/bin/python3 scripts/bench_feed.py "$@"; }
+median_ms() {  # URL [HEADER] → median of 5 timed runs, after one warm-up
+  curl -sf -o /dev/null -H "X-Auth-Token: $token" "$1"
+  for _ in 1 2 3 4 5; do curl -sf -o /dev/null -w '%{time_total}\n' -H "X-Auth-Token: $token" "$1"; done \
+    | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[3] * 1000 }'
+}
+start_collector() {
+  "$bin" collector --listen "127.0.0.1:$vport" --udp off --storage "sqlite://$work/virtmon/virtmon.db" --data-dir "$work/virtmon" \
+    --secret "$secret" --admin-token "$token" --log-level warning 2>>"$work/collector.log" &
+  collector=$!; pids+=("$collector")
+  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$vport/healthz" >/dev/null && return; sleep 0.1; done
+  echo "collector did not start:" >&2; cat "$work/collector.log" >&2; exit 1
+}
+
+# --- virtmon ---
+vport=$(free_port)
+start_collector
+echo "feeding virtmon ($hours h of 200 VMs x 20 meters at 10 s, + 30 d of one series at 60 s)..." >&2
+before=$(cpu_ticks "$collector")
+read -r v_samples v_seconds v_failures < <(feed virtmon "$vport" "$secret" "$hours")
+v_cpu=$(( $(cpu_ticks "$collector") - before ))
+v_rss=$(rss_kib "$collector")
+kill "$collector"; wait "$collector" 2>/dev/null || true
+echo "compacting..." >&2
+compact_began=$(date +%s.%N)
+"$bin" storage compact --storage "sqlite://$work/virtmon/virtmon.db" --json > "$work/stats.json"
+compact_seconds=$(echo "$(date +%s.%N) - $compact_began" | bc)
+read -r v_chunk_samples v_chunk_bytes v_rollup_bytes v_db_bytes < <(/usr/bin/python3 -c '
+import json, sys; s = json.load(open(sys.argv[1])); print(s["chunk_samples"], s["chunk_bytes"], s["rollup_bytes"], s["database_bytes"])' "$work/stats.json")
+start_collector
+end=$(( $(date +%s) / 60 * 60 ))
+day_start=$(( end - hours * 3600 )); day_start=$(( (day_start + 299) / 300 * 300 ))
+long_start=$(( (end - 30 * 86400 + 3599) / 3600 * 3600 )); long_end=$(( end / 3600 * 3600 ))
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%S; }
+q="http://127.0.0.1:$vport/v2/meters"
+v_long=$(median_ms "$q/bench.long/statistics?q.field=timestamp&q.op=ge&q.value=$(iso "$long_start")&q.field=timestamp&q.op=lt&q.value=$(iso "$long_end")&period=3600")
+v_day=$(median_ms "$q/cpu_util/statistics?q.field=timestamp&q.op=ge&q.value=$(iso "$day_start")&q.field=timestamp&q.op=lt&q.value=$(iso "$end")&period=300&groupby=resource_id")
+v_long_rows=$(curl -sf -H "X-Auth-Token: $token" "$q/bench.long/statistics?q.field=timestamp&q.op=ge&q.value=$(iso "$long_start")&q.field=timestamp&q.op=lt&q.value=$(iso "$long_end")&period=3600" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+v_day_rows=$(curl -sf -H "X-Auth-Token: $token" "$q/cpu_util/statistics?q.field=timestamp&q.op=ge&q.value=$(iso "$day_start")&q.field=timestamp&q.op=lt&q.value=$(iso "$end")&period=300&groupby=resource_id" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+kill "$collector"; wait "$collector" 2>/dev/null || true
+
+# --- Prometheus ---
+pport=$(free_port)
+printf 'global:\n  scrape_interval: 1m\n' > "$work/prometheus.yml"
+prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prom" --web.listen-address="127.0.0.1:$pport" \
+  --web.enable-remote-write-receiver --storage.tsdb.retention.time=90d --log.level=warn 2>"$work/prometheus.log" &
+prom=$!; pids+=("$prom")
+for _ in $(seq 200); do curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null && break; sleep 0.1; done
+echo "feeding Prometheus the same stream..." >&2
+before=$(cpu_ticks "$prom")
+read -r p_samples p_seconds p_failures < <(feed prometheus "$pport" "$hours")
+p_cpu=$(( $(cpu_ticks "$prom") - before ))
+p_rss=$(rss_kib "$prom")
+echo "waiting for Prometheus to finish compacting (no change in its blocks for 90 s)..." >&2
+compact_before=$(cpu_ticks "$prom"); last=""; stable=0; waited=0
+while [ "$stable" -lt 90 ] && [ "$waited" -lt 1800 ]; do
+  now=$(ls "$work/prom" | grep -c "^01" || true)-$(du -sk "$work/prom" 2>/dev/null | cut -f1 || true)
+  if [ "$now" = "$last" ]; then stable=$((stable + 10)); else stable=0; last=$now; fi
+  sleep 10; waited=$((waited + 10))
+done
+p_compact_cpu=$(( $(cpu_ticks "$prom") - compact_before ))
+read -r p_block_samples p_block_bytes < <(/usr/bin/python3 - "$work/prom" <<'PY'
+import json, os, sys
+root = sys.argv[1]; samples = size = 0
+for name in os.listdir(root):
+    meta = os.path.join(root, name, "meta.json")
+    if not os.path.exists(meta): continue
+    samples += json.load(open(meta))["stats"]["numSamples"]
+    for base, _, files in os.walk(os.path.join(root, name)):
+        size += sum(os.path.getsize(os.path.join(base, f)) for f in files)
+print(samples, size)
+PY
+)
+p_head_bytes=$(du -sb "$work/prom/wal" "$work/prom/chunks_head" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+pq="http://127.0.0.1:$pport/api/v1/query_range"
+p_long=$(median_ms "$pq?query=avg_over_time(bench_long%5B1h%5D)&start=$((long_start + 3600))&end=$long_end&step=3600")
+p_day=$(median_ms "$pq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300")
+p_day_points=$(curl -sf "$pq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300" | /usr/bin/python3 -c 'import json,sys; r = json.load(sys.stdin)["data"]["result"]; print(len(r), sum(len(s["values"]) for s in r))')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+v_rate=$(awk -v n="$v_samples" -v c="$v_cpu" -v k="$ticks" 'BEGIN { printf "%.0f", n / (c / k) }')
+p_rate=$(awk -v n="$p_samples" -v c="$p_cpu" -v k="$ticks" 'BEGIN { printf "%.0f", n / (c / k) }')
+v_bps=$(awk -v b="$v_chunk_bytes" -v n="$v_chunk_samples" 'BEGIN { printf "%.3f", b / n }')
+v_all_bps=$(awk -v b="$v_db_bytes" -v n="$v_chunk_samples" 'BEGIN { printf "%.3f", b / n }')
+v_roll_bps=$(awk -v b="$v_rollup_bytes" -v n="$v_chunk_samples" 'BEGIN { printf "%.3f", b / n }')
+p_bps=$(awk -v b="$p_block_bytes" -v n="$p_block_samples" 'BEGIN { printf "%.3f", b / n }')
+
+echo
+echo "virtmon chunk storage vs Prometheus $(prometheus --version 2>&1 | head -1 | awk '{ print $3 }'), $(nproc) cores, $hours h x 4000 series at 10 s + 1 series x 30 d at 60 s:"
+echo "ingest      virtmon  $v_samples samples in $v_seconds s, failures $v_failures, collector CPU $(awk -v c="$v_cpu" -v k="$ticks" 'BEGIN { printf "%.1f", c / k }') s = $v_rate samples per CPU second, RSS $((v_rss / 1024)) MiB"
+echo "            Prometheus $p_samples samples in $p_seconds s, failures $p_failures, CPU $(awk -v c="$p_cpu" -v k="$ticks" 'BEGIN { printf "%.1f", c / k }') s = $p_rate samples per CPU second, RSS $((p_rss / 1024)) MiB"
+echo "            ratio (virtmon / Prometheus samples per CPU second): $(ratio "$v_rate" "$p_rate")   [target >= 2]"
+echo "size        virtmon  $v_chunk_samples samples sealed: chunk data $v_bps B/sample, rollups $v_roll_bps B/sample, whole SQLite file $v_all_bps B/sample (compaction $compact_seconds s)"
+echo "            Prometheus $p_block_samples samples in blocks: $p_bps B/sample (head + WAL left: $p_head_bytes B; compaction after the feed $(awk -v c="$p_compact_cpu" -v k="$ticks" 'BEGIN { printf "%.1f", c / k }') CPU s)"
+echo "            ratio (bytes per sample, chunk data / blocks): $(ratio "$v_bps" "$p_bps"); whole file / blocks: $(ratio "$v_all_bps" "$p_bps")   [target <= 1.5 B and <= 1]"
+echo "statistics  1 series x 30 d @60 s hourly: virtmon $v_long ms ($v_long_rows rows), Prometheus $p_long ms -> $(ratio "$v_long" "$p_long")"
+echo "            200 series x ${hours} h @10 s per 5 min: virtmon $v_day ms ($v_day_rows rows), Prometheus $p_day ms ($p_day_points series/points) -> $(ratio "$v_day" "$p_day")   [target <= 0.5]"
