@@ -59,13 +59,14 @@ public struct StatisticsRow: Sendable, Hashable {
 
     /// Rows in a stable order: by group values, then period.
     public static func sorted(_ rows: [StatisticsRow], by fields: [GroupField]) -> [StatisticsRow] {
-        rows.sorted { lhs, rhs in
-            for field in fields {
-                let left = lhs.groupBy[field.description] ?? nil
-                let right = rhs.groupBy[field.description] ?? nil
-                if left != right { return (left ?? "") < (right ?? "") || (left == nil && right != nil) }
+        // Keys once per row: looking them up per comparison took longer than computing the statistics.
+        let names = fields.map(\.description)
+        let keyed = rows.map { row in (names.map { row.groupBy[$0] ?? nil }, row) }
+        return keyed.sorted { lhs, rhs in
+            for (left, right) in zip(lhs.0, rhs.0) where left != right {
+                return (left ?? "") < (right ?? "") || (left == nil && right != nil)
             }
-            return lhs.periodStart < rhs.periodStart
-        }
+            return lhs.1.periodStart < rhs.1.periodStart
+        }.map(\.1)
     }
 }

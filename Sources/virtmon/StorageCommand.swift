@@ -51,7 +51,10 @@ struct StorageCommand: AsyncParsableCommand {
 
     static func open(_ url: String) async throws -> ChunkStore {
         do {
-            guard let store = try await CollectorRuntime.openStorage(url, logger: Logger(label: "virtmon.storage")) as? ChunkStore else {
+            // Two steps: `guard let x = try await f() as? ChunkStore` built with Swift 6.3 jumped to a bad
+            // address at run time.
+            let opened = try await CollectorRuntime.openStorage(url, logger: Logger(label: "virtmon.storage"))
+            guard let store = opened as? ChunkStore else {
                 throw ValidationError("\(url) is not a chunk store")
             }
             return store

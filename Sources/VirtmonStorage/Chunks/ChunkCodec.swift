@@ -89,6 +89,31 @@ public enum ChunkCodec {
         return header + writer.finish()
     }
 
+    /// A column of values with its own 5-bit mode: scaled integers when they fit, else XOR. Rollup runs use it
+    /// for their sums and extremes, which for counters and sizes are integers that grow steadily.
+    static func encodeColumn(_ values: [Double], into writer: inout BitWriter) {
+        if let mode = scaledMode(values) {
+            writer.write(UInt64(mode), bits: 5)
+            let factor = factor(mode)
+            encodeIntegers(values.map { Int64(($0 * factor).rounded()) }, into: &writer)
+        } else {
+            writer.write(UInt64(xorMode), bits: 5)
+            encodeXOR(values, into: &writer)
+        }
+    }
+
+    static func decodeColumn(_ reader: inout BitReader, into values: inout [Double]) throws(ChunkFormatError) {
+        let mode = UInt8(try reader.read(bits: 5))
+        if mode == xorMode {
+            try decodeXOR(&reader, into: &values)
+            return
+        }
+        var integers = [Int64](repeating: 0, count: values.count)
+        try decodeIntegers(&reader, into: &integers)
+        let divisor = factor(mode)
+        for index in values.indices { values[index] = Double(integers[index]) / divisor }
+    }
+
     // MARK: delta-of-delta
 
     /// Bucket widths after the '0' (zero) case: prefix '10' + 8 bits, '110' + 14, '1110' + 22, '11110' + 32,

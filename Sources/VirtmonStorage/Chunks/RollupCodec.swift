@@ -1,5 +1,5 @@
 /// Packs a run of rollup buckets column by column with the chunk codec's integer and XOR streams: interval
-/// starts and counts are regular, so most of a bucket's cost is its four floats.
+/// starts and counts are regular, and sums and extremes of integer-valued series are stored as integers.
 public enum RollupCodec {
     public static func encode(_ buckets: [RollupBucket]) -> [UInt8] {
         precondition(!buckets.isEmpty)
@@ -10,7 +10,7 @@ public enum RollupCodec {
         ChunkCodec.encodeIntegers(buckets.map { $0.firstTime - $0.start }, into: &writer)
         ChunkCodec.encodeIntegers(buckets.map { $0.lastTime - $0.start }, into: &writer)
         for column in [buckets.map(\.sum), buckets.map(\.min), buckets.map(\.max), buckets.map(\.m2)] {
-            ChunkCodec.encodeXOR(column, into: &writer)
+            ChunkCodec.encodeColumn(column, into: &writer)
         }
         return writer.finish()
     }
@@ -25,10 +25,10 @@ public enum RollupCodec {
         try ChunkCodec.decodeIntegers(&reader, into: &firsts)
         try ChunkCodec.decodeIntegers(&reader, into: &lasts)
         var sums = [Double](repeating: 0, count: count), mins = sums, maxes = sums, m2s = sums
-        try ChunkCodec.decodeXOR(&reader, into: &sums)
-        try ChunkCodec.decodeXOR(&reader, into: &mins)
-        try ChunkCodec.decodeXOR(&reader, into: &maxes)
-        try ChunkCodec.decodeXOR(&reader, into: &m2s)
+        try ChunkCodec.decodeColumn(&reader, into: &sums)
+        try ChunkCodec.decodeColumn(&reader, into: &mins)
+        try ChunkCodec.decodeColumn(&reader, into: &maxes)
+        try ChunkCodec.decodeColumn(&reader, into: &m2s)
         return (0..<count).map { index in
             RollupBucket(
                 start: starts[index], count: counts[index], sum: sums[index], min: mins[index], max: maxes[index],
