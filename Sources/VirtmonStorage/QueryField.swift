@@ -41,7 +41,7 @@ public enum QueryField: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Metadata keys are spliced into SQL paths, so only plain names pass.
+    /// Only plain names pass: keys are dotted paths into metadata, and error messages quote them.
     public static func isSafeMetadataKey(_ key: String) -> Bool {
         let parts = key.split(separator: ".", omittingEmptySubsequences: false)
         return !parts.isEmpty && parts.allSatisfy { part in

@@ -2,18 +2,6 @@
 public enum QueryOperator: String, Sendable, Hashable, CaseIterable {
     case eq, ne, lt, le, gt, ge
 
-    /// The SQL spelling of the comparison.
-    public var sql: String {
-        switch self {
-        case .eq: "="
-        case .ne: "<>"
-        case .lt: "<"
-        case .le: "<="
-        case .gt: ">"
-        case .ge: ">="
-        }
-    }
-
     /// Applies the comparison to an ordering result.
     public func holds<T: Comparable>(_ lhs: T, _ rhs: T) -> Bool {
         switch self {
