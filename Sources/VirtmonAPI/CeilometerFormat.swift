@@ -79,4 +79,62 @@ enum CeilometerFormat {
         }
         return .object(object)
     }
+
+    /// Statistics rows as the JSON array `statistics` would encode to, written straight into bytes (keys in
+    /// the same sorted order): a day of five-minute rows for 200 resources spent most of its time building and
+    /// sorting per-row dictionaries.
+    static func statisticsBody(_ rows: [StatisticsRow], aggregates: [Aggregate]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * 400)
+        out.append(UInt8(ascii: "["))
+        func key(_ name: StaticString) {
+            out.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(contentsOf: "\":".utf8)
+        }
+        func number(_ name: StaticString, _ value: Double) {
+            key(name)
+            WireJSON.append(number: value, to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        func time(_ name: StaticString, _ date: Date) {
+            key(name)
+            WireJSON.append(string: String(WireTimestamp.format(date).dropLast()), to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        let sortedAggregates = aggregates.map { ($0.description, $0) }.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        for (index, row) in rows.enumerated() {
+            out.append(contentsOf: index == 0 ? "{".utf8 : ",{".utf8)
+            if !sortedAggregates.isEmpty {
+                key("aggregate")
+                out.append(UInt8(ascii: "{"))
+                for (position, (name, aggregate)) in sortedAggregates.enumerated() {
+                    if position > 0 { out.append(UInt8(ascii: ",")) }
+                    WireJSON.append(string: name, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    WireJSON.append(number: row.value(of: aggregate), to: &out)
+                }
+                out.append(contentsOf: "},".utf8)
+            }
+            number("avg", row.avg)
+            number("count", Double(row.count))
+            number("duration", row.duration)
+            time("duration_end", row.durationEnd)
+            time("duration_start", row.durationStart)
+            key("groupby")
+            WireJSON.append(value: row.groupBy.isEmpty ? .null : .object(row.groupBy.mapValues { .optional($0) }), to: &out)
+            out.append(UInt8(ascii: ","))
+            number("max", row.max)
+            number("min", row.min)
+            number("period", Double(row.period))
+            time("period_end", row.periodEnd)
+            time("period_start", row.periodStart)
+            number("sum", row.sum)
+            key("unit")
+            WireJSON.append(string: row.unit, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
 }

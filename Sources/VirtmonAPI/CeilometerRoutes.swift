@@ -40,12 +40,12 @@ struct CeilometerRoutes {
             }
         }
         router.get("/v2/meters/:name/statistics") { request, context in
-            await handle { () async throws -> JSONValue in
+            await RouteHandling.run(.ceilometer, logger: env.logger) {
                 let name = try context.parameters.require("name")
                 var query = try CeilometerQuery.statistics(meter: name, QueryParameters(request.uri.query))
                 query.filters = env.scoped(query.filters, context.scope)
                 let rows = try await env.storage.statistics(query)
-                return .array(rows.map { CeilometerFormat.statistics($0, aggregates: query.aggregates) })
+                return JSONResponse.make(bytes: CeilometerFormat.statisticsBody(rows, aggregates: query.aggregates))
             }
         }
         router.get("/v2/samples") { request, context in

@@ -6,8 +6,11 @@ import VirtmonModel
 /// JSON answers, written by virtmon's own encoder (sorted keys, whole numbers without a fraction).
 enum JSONResponse {
     static func make(_ value: JSONValue, status: Int = 200) -> Response {
-        let bytes = WireJSON.encode(value)
-        return Response(
+        make(bytes: WireJSON.encode(value), status: status)
+    }
+
+    static func make(bytes: [UInt8], status: Int = 200) -> Response {
+        Response(
             status: HTTPResponse.Status(code: status),
             headers: [.contentType: "application/json; charset=UTF-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

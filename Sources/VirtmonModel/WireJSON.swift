@@ -88,7 +88,7 @@ public enum WireJSON {
 
     /// A JSON number; whole numbers without a fraction, and null for NaN or infinity (which JSON cannot hold
     /// and the pipeline drops before publishing).
-    static func append(number: Double, to out: inout [UInt8]) {
+    public static func append(number: Double, to out: inout [UInt8]) {
         guard number.isFinite else {
             out.append(contentsOf: "null".utf8)
             return
@@ -142,7 +142,7 @@ public enum WireJSON {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func append(value: JSONValue, to out: inout [UInt8]) {
+    public static func append(value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -162,7 +162,7 @@ public enum WireJSON {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// A JSON string with the escapes RFC 8259 requires.
-    static func append(string: String, to out: inout [UInt8]) {
+    public static func append(string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {

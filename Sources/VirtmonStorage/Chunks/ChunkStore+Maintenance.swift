@@ -276,8 +276,7 @@ extension ChunkStore {
             nextSeriesID = nextSeries
             for record in write.newSeries {
                 series[record.id] = SeriesState(key: record.key)
-                ids[record.key] = record.id
-                canonicalMetadata[record.id] = record.key.metadata
+                register(record)
             }
             for (id, entries) in grouped {
                 for entry in entries {

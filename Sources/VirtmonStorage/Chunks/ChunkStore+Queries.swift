@@ -65,12 +65,21 @@ extension ChunkStore {
 
     /// Series whose description passes the series-level filters and that hold samples in the range.
     func matchingSeries(_ plan: Plan) -> [Int64] {
+        let meter = plan.seriesFilters.lazy.compactMap { filter -> String? in
+            guard filter.field == .meter, filter.op == .eq, case .string(let name) = filter.value else { return nil }
+            return name
+        }.first
+        let candidates = plan.onlySeries.map { [$0] } ?? meter.map { seriesByMeter[$0] ?? [] } ?? Array(series.keys)
         var result: [Int64] = []
-        for (id, state) in series where state.hasData && state.last >= plan.from && state.first <= plan.to {
-            if let only = plan.onlySeries, only != id { continue }
-            if plan.seriesFilters.isEmpty || plan.seriesFilters.allSatisfy({ $0.matches(probe(state.key)) }) {
-                result.append(id)
-            }
+        for id in candidates {
+            // Field by field: copying a whole state would copy its head.
+            guard let first = series[id]?.first, let last = series[id]?.last, first <= last,
+                  last >= plan.from, first <= plan.to
+            else { continue }
+            if plan.seriesFilters.isEmpty { result.append(id); continue }
+            guard let key = series[id]?.key else { continue }
+            let probe = probe(key)
+            if plan.seriesFilters.allSatisfy({ $0.matches(probe) }) { result.append(id) }
         }
         return result.sorted()
     }

@@ -30,24 +30,33 @@ extension ChunkStore {
         let periodMicros = query.period * 1_000_000
         let cardinalityFields = query.aggregates.compactMap(\.parameter)
         let view = snapshot(ids)
-        struct Key: Hashable { var groups: [String?]; var bucket: Int64 }
+        // Groups are numbered once per series, so that accumulating keys on two integers, not on strings.
+        struct Key: Hashable { var group: Int; var bucket: Int64 }
         var accumulators: [Key: StatisticsAccumulator] = [:]
-        var described: [Int64: (groups: [String?], distinct: [String: String?], unit: String)] = [:]
+        var groupNumbers: [[String?]: Int] = [:]
+        var groupValues: [[String?]] = []
+        var described: [Int64: (group: Int, distinct: [String: String?], unit: String)] = [:]
         for (id, key) in view.keys {
             let sample = key.sample(volume: 0, at: 0, messageID: "")
             var distinct: [String: String?] = [:]
             for field in cardinalityFields { distinct[field.description] = MemoryStorage.fieldValue(field, of: sample) }
-            described[id] = (query.groupBy.map { MemoryStorage.groupValue($0, of: sample) }, distinct, key.unit)
+            let values = query.groupBy.map { MemoryStorage.groupValue($0, of: sample) }
+            let number = groupNumbers[values] ?? {
+                groupValues.append(values)
+                groupNumbers[values] = groupValues.count - 1
+                return groupValues.count - 1
+            }()
+            described[id] = (number, distinct, key.unit)
         }
         func bucket(_ time: Int64) -> Int64 { periodMicros > 0 ? floorDivide(time - start, periodMicros) : 0 }
         func add(_ id: Int64, time: Int64, value: Double) {
             guard let description = described[id] else { return }
-            accumulators[Key(groups: description.groups, bucket: bucket(time)), default: StatisticsAccumulator()]
+            accumulators[Key(group: description.group, bucket: bucket(time)), default: StatisticsAccumulator()]
                 .add(volume: value, at: time, unit: description.unit, distinctValues: description.distinct)
         }
         func add(_ id: Int64, count: Int, sum: Double, min: Double, max: Double, m2: Double, first: Int64, last: Int64) {
             guard let description = described[id] else { return }
-            accumulators[Key(groups: description.groups, bucket: bucket(first)), default: StatisticsAccumulator()]
+            accumulators[Key(group: description.group, bucket: bucket(first)), default: StatisticsAccumulator()]
                 .add(count: count, sum: sum, min: min, max: max, m2: m2, first: first, last: last,
                      unit: description.unit, distinctValues: description.distinct)
         }
@@ -96,7 +105,7 @@ extension ChunkStore {
         }
         let rows = accumulators.map { key, accumulator in
             var groupBy: [String: String?] = [:]
-            for (field, value) in zip(query.groupBy, key.groups) { groupBy[field.description] = value }
+            for (field, value) in zip(query.groupBy, groupValues[key.group]) { groupBy[field.description] = value }
             return accumulator.row(
                 groupBy: groupBy, periodStart: periodMicros > 0 ? start + key.bucket * periodMicros : nil,
                 period: query.period, cardinalityFields: cardinalityFields.map(\.description))

@@ -37,6 +37,8 @@ public actor ChunkStore: Storage {
     /// current per sample cost more than the rest of a commit.
     var index = LatestIndex()
     var indexIsCurrent = false
+    /// Series ids by meter: every statistics query names one.
+    var seriesByMeter: [String: [Int64]] = [:]
     /// Each series' metadata as the registry holds it (see `commit`).
     var canonicalMetadata: [Int64: [String: JSONValue]] = [:]
     var nextSeriesID: Int64 = 1
@@ -74,8 +76,7 @@ public actor ChunkStore: Storage {
                 entry.sealedWALThrough = span.walThrough
             }
             series[record.id] = entry
-            ids[record.key] = record.id
-            canonicalMetadata[record.id] = record.key.metadata
+            register(record)
             nextSeriesID = max(nextSeriesID, record.id + 1)
         }
         nextChunkID = state.maxChunkID + 1
@@ -102,6 +103,12 @@ public actor ChunkStore: Storage {
             }
         }
         rebuildIndex()
+    }
+
+    func register(_ record: SeriesRecord) {
+        ids[record.key] = record.id
+        canonicalMetadata[record.id] = record.key.metadata
+        seriesByMeter[record.key.meter, default: []].append(record.id)
     }
 
     /// Meters and resources come from the series' first and last times: the latest series of a resource
@@ -188,8 +195,7 @@ public actor ChunkStore: Storage {
         nextSeriesID = nextSeries
         for record in write.newSeries {
             series[record.id] = SeriesState(key: record.key)
-            ids[record.key] = record.id
-            canonicalMetadata[record.id] = record.key.metadata
+            register(record)
         }
         if write.wal != nil {
             nextWALID = walID + 1
