@@ -35,6 +35,11 @@ public struct CollectorRuntime: Sendable {
 
     /// `sqlite:///PATH` or `postgres://…`.
     public static func openStorage(_ url: String, logger: Logger) async throws -> any Storage {
+        try await openChunkStore(url, logger: logger)
+    }
+
+    /// The same, as the engine itself (for the storage command's housekeeping and figures).
+    public static func openChunkStore(_ url: String, logger: Logger) async throws -> ChunkStore {
         if url.hasPrefix("sqlite://") {
             let path = String(url.dropFirst("sqlite://".count))
             guard path.hasPrefix("/") else {

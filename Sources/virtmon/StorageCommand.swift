@@ -51,15 +51,9 @@ struct StorageCommand: AsyncParsableCommand {
 
     static func open(_ url: String) async throws -> ChunkStore {
         do {
-            // Two steps: `guard let x = try await f() as? ChunkStore` built with Swift 6.3 jumped to a bad
-            // address at run time.
-            let opened = try await CollectorRuntime.openStorage(url, logger: Logger(label: "virtmon.storage"))
-            guard let store = opened as? ChunkStore else {
-                throw ValidationError("\(url) is not a chunk store")
-            }
-            return store
-        } catch let error as ValidationError {
-            throw error
+            // Opened as the engine itself: casting the `any Storage` that openStorage returns with `as?` gave a
+            // reference that crashed on first use when built with Swift 6.3.
+            return try await CollectorRuntime.openChunkStore(url, logger: Logger(label: "virtmon.storage"))
         } catch {
             FileHandle.standardError.write(Data("virtmon: cannot open \(StorageURL.redacted(url)): \(error)\n".utf8))
             throw ExitCode(2)
