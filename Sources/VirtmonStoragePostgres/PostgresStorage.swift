@@ -107,8 +107,8 @@ public final class PostgresStorage: ChunkBackend {
 
     // MARK: the chunk engine's tables
 
-    private func run(_ statement: (String, [SQLValue])) async throws {
-        _ = try await rows(statement.0, statement.1)
+    private func run(_ statements: [(String, [SQLValue])]) async throws {
+        for (sql, values) in statements { _ = try await rows(sql, values) }
     }
 
     public func load() async throws -> ChunkBackendState {
@@ -155,14 +155,8 @@ public final class PostgresStorage: ChunkBackend {
                 let (sql, values) = SQLStatements.recordBatch(.postgres, origin, receivedAt: write.receivedAt)
                 // Nothing was written: committing the empty transaction is the same as rolling it back.
                 if try await run(sql, values) == 0 { return CommitResult.duplicate }
-                let agent = SQLStatements.upsertAgent(.postgres, origin, receivedAt: write.receivedAt)
-                _ = try await run(agent.0, agent.1)
             }
             for (sql, values) in ChunkSQL.statements(.postgres, write, limit: 60_000) { _ = try await run(sql, values) }
-            for event in write.events {
-                let statement = SQLStatements.insertEvent(.postgres, event)
-                _ = try await run(statement.0, statement.1)
-            }
             return CommitResult.stored
         }
     }
@@ -238,17 +232,15 @@ public final class PostgresStorage: ChunkBackend {
     }
 
     public func deleteRollups(resolution: Int64, before cutoff: Int64) async throws {
-        try await run(("DELETE FROM rollups WHERE resolution = $1 AND last_bucket + $1 <= $2", [.integer(resolution), .integer(cutoff)]))
+        try await run(ChunkSQL.deleteRollups(.postgres, resolution: resolution, before: cutoff))
     }
 
     public func purgeSuperseded(chunksThrough: Int64, rollupsThrough: Int64) async throws {
-        try await run(("DELETE FROM chunks WHERE superseded_by IS NOT NULL AND superseded_by <= $1", [.integer(chunksThrough)]))
-        try await run(("DELETE FROM rollups WHERE superseded_by IS NOT NULL AND superseded_by <= $1", [.integer(rollupsThrough)]))
+        try await run(ChunkSQL.purgeSuperseded(.postgres, chunksThrough: chunksThrough, rollupsThrough: rollupsThrough))
     }
 
     public func deleteEvents(before cutoff: Int64) async throws {
-        try await run(("DELETE FROM events WHERE ts < $1", [.integer(cutoff)]))
-        try await run(("DELETE FROM batches WHERE received_at < $1", [.integer(cutoff)]))
+        try await run(ChunkSQL.deleteEvents(.postgres, before: cutoff))
     }
 
     public func stats() async throws -> StorageStats {

@@ -39,8 +39,8 @@ actor SQLiteSession {
 
     // MARK: the chunk engine's tables
 
-    func run(_ sql: String, _ values: [SQLValue]) throws {
-        try connection.query(sql, values)
+    func run(_ statements: [(String, [SQLValue])]) throws {
+        for (sql, values) in statements { try connection.query(sql, values) }
     }
 
     func load() throws -> ChunkBackendState {
@@ -76,14 +76,8 @@ actor SQLiteSession {
                     try connection.execute("ROLLBACK")
                     return .duplicate
                 }
-                let agent = SQLStatements.upsertAgent(.sqlite, origin, receivedAt: write.receivedAt)
-                try connection.query(agent.0, agent.1)
             }
-            for (sql, values) in ChunkSQL.statements(.sqlite, write, limit: 30_000) { try connection.query(sql, values) }
-            for event in write.events {
-                let statement = SQLStatements.insertEvent(.sqlite, event)
-                try connection.query(statement.0, statement.1)
-            }
+            try run(ChunkSQL.statements(.sqlite, write, limit: 30_000))
             try connection.execute("COMMIT")
             return .stored
         } catch {

@@ -53,15 +53,13 @@ public final class SQLiteStorage: ChunkBackend {
     public func chunkCatalog(below: Int) async throws -> [ChunkInfo] { try await writer.catalog(below: below) }
     public func deleteChunks(endingBefore cutoff: Int64) async throws -> Int { try await writer.deleteChunks(endingBefore: cutoff) }
     public func deleteRollups(resolution: Int64, before cutoff: Int64) async throws {
-        try await writer.run("DELETE FROM rollups WHERE resolution = ?1 AND last_bucket + ?1 <= ?2", [.integer(resolution), .integer(cutoff)])
+        try await writer.run(ChunkSQL.deleteRollups(.sqlite, resolution: resolution, before: cutoff))
     }
     public func purgeSuperseded(chunksThrough: Int64, rollupsThrough: Int64) async throws {
-        try await writer.run("DELETE FROM chunks WHERE superseded_by IS NOT NULL AND superseded_by <= ?1", [.integer(chunksThrough)])
-        try await writer.run("DELETE FROM rollups WHERE superseded_by IS NOT NULL AND superseded_by <= ?1", [.integer(rollupsThrough)])
+        try await writer.run(ChunkSQL.purgeSuperseded(.sqlite, chunksThrough: chunksThrough, rollupsThrough: rollupsThrough))
     }
     public func deleteEvents(before cutoff: Int64) async throws {
-        try await writer.run("DELETE FROM events WHERE ts < ?1", [.integer(cutoff)])
-        try await writer.run("DELETE FROM batches WHERE received_at < ?1", [.integer(cutoff)])
+        try await writer.run(ChunkSQL.deleteEvents(.sqlite, before: cutoff))
     }
     public func spans() async throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)] { try await writer.spans() }
     public func legacySamples(after afterID: Int64, limit: Int) async throws -> [(id: Int64, stored: StoredSample)] {
@@ -71,11 +69,4 @@ public final class SQLiteStorage: ChunkBackend {
     public func hosts() async throws -> [HostRecord] { try await reader.hosts() }
     public func stats() async throws -> StorageStats { try await reader.stats() }
     public func close() async {}
-
-    /// Bytes the database file and its write-ahead log take.
-    public func fileBytes() -> Int64 {
-        [path, path + "-wal"].reduce(0) { total, file in
-            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0)
-        }
-    }
 }

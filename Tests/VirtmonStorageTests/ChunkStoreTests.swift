@@ -82,7 +82,7 @@ struct ChunkStoreTests {
         for _ in 0..<6 where report.compactedChunks > 0 || report.sealedChunks > 0 {
             report = try await reopened.maintain(at: Date(), sealAll: false)
         }
-        #expect(await reopened.headStatus().headSamples == 0)
+        #expect(try await reopened.stats().headSamples == 0)
         try await ChunkStoreTests.expectSame(reopened, as: reference, "\(kind) all sealed and compacted")
 
         let again = try await reopen()

@@ -26,16 +26,7 @@ public enum ChunkCodec {
     public static func decode(_ bytes: [UInt8]) throws(ChunkFormatError) -> (timestamps: [Int64], values: [Double]) {
         guard let mode = bytes.first, mode <= lastMode else { throw ChunkFormatError("unknown chunk encoding \(bytes.first.map(String.init) ?? "(empty)")") }
         var offset = 1
-        var count: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < bytes.count, shift < 64 else { throw ChunkFormatError("chunk header is cut short") }
-            let byte = bytes[offset]
-            offset += 1
-            count |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { break }
-            shift += 7
-        }
+        let count = try Varint.read(bytes, &offset, in: "chunk header")
         guard count > 0, count <= UInt64(bytes.count) * 8 else { throw ChunkFormatError("chunk claims \(count) samples in \(bytes.count) bytes") }
         var reader = BitReader(Array(bytes[offset...]))
         let n = Int(count)
@@ -73,11 +64,7 @@ public enum ChunkCodec {
 
     static func encode(timestamps: [Int64], values: [Double], mode: UInt8) -> [UInt8] {
         var header: [UInt8] = [mode]
-        var count = UInt64(timestamps.count)
-        repeat {
-            header.append(UInt8(count & 0x7F) | (count >= 0x80 ? 0x80 : 0))
-            count >>= 7
-        } while count > 0
+        Varint.put(UInt64(timestamps.count), into: &header)
         var writer = BitWriter(capacity: timestamps.count * 2)
         encodeIntegers(timestamps, into: &writer)
         if mode == xorMode {

@@ -41,9 +41,11 @@ public enum ChunkSQL {
     static let chunkColumns = "id, series_id, first_ts, last_ts, count, min, max, sum, m2, first_value, last_value, received_at, wal_through, data"
     static let rollupColumns = "id, series_id, resolution, first_bucket, last_bucket, chunk_id, data"
 
-    /// Every statement of a write except the batch bookkeeping, in order, at most `limit` parameters each.
+    /// Every statement of a write after recording its (agent, seq) — which the backend runs first, to tell a
+    /// repeat — in order, at most `limit` parameters each.
     public static func statements(_ dialect: SQLDialect, _ write: ChunkWrite, limit: Int) -> [(String, [SQLValue])] {
         var result: [(String, [SQLValue])] = []
+        if let origin = write.origin { result.append(SQLStatements.upsertAgent(dialect, origin, receivedAt: write.receivedAt)) }
         let p = dialect.placeholder
         func rows(_ table: String, _ columns: String, count: Int, casts: [Int: String] = [:], _ values: (Int) -> [SQLValue]) {
             guard count > 0 else { return }
@@ -104,7 +106,32 @@ public enum ChunkSQL {
         if write.dropLegacy {
             for table in ["samples", "meters", "resources"] { result.append(("DROP TABLE IF EXISTS \(table)", [])) }
         }
+        result += write.events.map { SQLStatements.insertEvent(dialect, $0) }
         return result
+    }
+
+    /// Rollup runs of a resolution whose last bucket ends by `cutoff`.
+    public static func deleteRollups(_ dialect: SQLDialect, resolution: Int64, before cutoff: Int64) -> [(String, [SQLValue])] {
+        let p = dialect.placeholder
+        return [("DELETE FROM rollups WHERE resolution = \(p(1)) AND last_bucket + \(p(1)) <= \(p(2))", [.integer(resolution), .integer(cutoff)])]
+    }
+
+    /// Rows superseded by ids up to these bounds.
+    public static func purgeSuperseded(_ dialect: SQLDialect, chunksThrough: Int64, rollupsThrough: Int64) -> [(String, [SQLValue])] {
+        let p = dialect.placeholder
+        return [
+            ("DELETE FROM chunks WHERE superseded_by IS NOT NULL AND superseded_by <= \(p(1))", [.integer(chunksThrough)]),
+            ("DELETE FROM rollups WHERE superseded_by IS NOT NULL AND superseded_by <= \(p(1))", [.integer(rollupsThrough)]),
+        ]
+    }
+
+    /// Events, and the (agent, seq) records that recognise repeats, from before `cutoff`.
+    public static func deleteEvents(_ dialect: SQLDialect, before cutoff: Int64) -> [(String, [SQLValue])] {
+        let p = dialect.placeholder
+        return [
+            ("DELETE FROM events WHERE ts < \(p(1))", [.integer(cutoff)]),
+            ("DELETE FROM batches WHERE received_at < \(p(1))", [.integer(cutoff)]),
+        ]
     }
 
     /// Rows readable at a visibility bound (see `ChunkBackend`), bound as the given placeholder.

@@ -83,10 +83,7 @@ extension ChunkStore {
             for id in open.keys { series[id]!.headWALThrough = walID }
             report.checkpointed = true
         }
-        nextChunkID = chunkID
-        nextRollupID = rollupID
-        visibleChunks = chunkID - 1
-        visibleRollups = rollupID - 1
+        publish(chunksBefore: chunkID, rollupsBefore: rollupID)
         report.sealedChunks += write.chunks.count
     }
 
@@ -146,13 +143,7 @@ extension ChunkStore {
                 let oldRollups = parts.flatMap { rollups[$0.id] ?? [] }
                 for (resolution, sameResolution) in Dictionary(grouping: oldRollups, by: \.resolution) {
                     var buckets: [RollupBucket] = []
-                    for rollup in sameResolution {
-                        do {
-                            buckets += try RollupCodec.decode(rollup.data)
-                        } catch {
-                            throw ChunkFormatError("rollup \(rollup.id) of series \(rollup.series): \(error)")
-                        }
-                    }
+                    for rollup in sameResolution { buckets += try ChunkStore.decode(rollup) }
                     let combined = RollupBucket.merged(buckets)
                     write.rollups.append(StoredRollup(
                         id: rollupID, series: seriesID, resolution: resolution, firstBucket: combined.first!.start,
@@ -166,10 +157,7 @@ extension ChunkStore {
             }
             guard !write.chunks.isEmpty else { continue }
             _ = try await backend.apply(write)
-            nextChunkID = chunkID
-            nextRollupID = rollupID
-            visibleChunks = chunkID - 1
-            visibleRollups = rollupID - 1
+            publish(chunksBefore: chunkID, rollupsBefore: rollupID)
         }
     }
 
@@ -200,8 +188,7 @@ extension ChunkStore {
         write.rawHorizon = max(rawHorizon ?? limit, limit)
         _ = try await backend.apply(write)
         rawHorizon = write.rawHorizon
-        nextChunkID = chunkID
-        visibleChunks = chunkID - 1
+        publish(chunksBefore: chunkID, rollupsBefore: nextRollupID)
         deleted += try await backend.deleteChunks(endingBefore: limit)
         for (id, state) in series where !state.head.isEmpty {
             let before = state.head.count
@@ -242,20 +229,10 @@ extension ChunkStore {
             let rows = try await backend.legacySamples(after: after, limit: 20_000)
             guard let lastRow = rows.last?.id else { break }
             var write = ChunkWrite()
-            var pending: [SeriesKey: Int64] = [:]
-            var nextSeries = nextSeriesID
+            var assigner = SeriesAssigner(next: nextSeriesID)
             var grouped: [Int64: [HeadEntry]] = [:]
             for row in rows {
-                let key = SeriesKey(row.stored.sample)
-                let id: Int64
-                if let known = ids[key] ?? pending[key] {
-                    id = known
-                } else {
-                    id = nextSeries
-                    nextSeries += 1
-                    pending[key] = id
-                    write.newSeries.append(SeriesRecord(id: id, key: key))
-                }
+                let id = assigner.id(for: SeriesKey(row.stored.sample), known: ids)
                 grouped[id, default: []].append(HeadEntry(
                     time: microseconds(row.stored.sample.timestamp), value: row.stored.sample.volume,
                     receivedAt: microseconds(row.stored.recordedAt)))
@@ -271,23 +248,17 @@ extension ChunkStore {
                     write.rollups.append(contentsOf: rollups)
                 }
             }
+            write.newSeries = assigner.created
             write.legacyMovedThrough = lastRow
             _ = try await backend.apply(write)
-            nextSeriesID = nextSeries
-            for record in write.newSeries {
-                series[record.id] = SeriesState(key: record.key)
-                register(record)
-            }
+            adopt(write.newSeries, next: assigner.next)
             for (id, entries) in grouped {
                 for entry in entries {
                     series[id]!.first = min(series[id]!.first, entry.time)
                     series[id]!.last = max(series[id]!.last, entry.time)
                 }
             }
-            nextChunkID = chunkID
-            nextRollupID = rollupID
-            visibleChunks = chunkID - 1
-            visibleRollups = rollupID - 1
+            publish(chunksBefore: chunkID, rollupsBefore: rollupID)
             after = lastRow
         }
         var drop = ChunkWrite()

@@ -165,6 +165,14 @@ extension ChunkStore {
         }
     }
 
+    static func decode(_ rollup: StoredRollup) throws -> [RollupBucket] {
+        do {
+            return try RollupCodec.decode(rollup.data)
+        } catch {
+            throw ChunkFormatError("rollup \(rollup.id) of series \(rollup.series): \(error)")
+        }
+    }
+
     // MARK: meters and resources
 
     public func meters(_ filters: [QueryFilter]) throws -> [MeterRecord] {

@@ -12,16 +12,14 @@ extension ChunkStore {
         let ids = matchingSeries(plan)
         guard !ids.isEmpty else { return [] }
 
-        // Period starts count from the lower bound, else from the first matching sample; without a value
-        // filter that is the first sample of a matching series.
+        // Period starts count from the lower bound, else from the first matching sample; without a lower
+        // bound or an eq time that is the first sample of a matching series (each has it at or before the
+        // upper bound: matchingSeries). Volume and message_id filters need every sample, and so does an
+        // unknown start: the reference computation over them.
         let start: Int64
-        if plan.hasValueFilters {
-            // Volume and message_id filters need every sample: the reference computation over them.
-            return MemoryStorage.statistics(of: try await samples(SampleQuery(filters: filters)), query: query)
-        } else if let lower = query.lowerTimeBound {
+        if !plan.hasValueFilters, let lower = query.lowerTimeBound {
             start = microseconds(lower)
-        } else if plan.from == .min {
-            // Every matching series has its first sample at or before the upper bound (matchingSeries).
+        } else if !plan.hasValueFilters, plan.from == .min {
             start = ids.compactMap { series[$0]?.first }.min() ?? 0
         } else {
             return MemoryStorage.statistics(of: try await samples(SampleQuery(filters: filters)), query: query)
@@ -72,13 +70,7 @@ extension ChunkStore {
                 series: ChunkStore.idList(ids), resolution: resolution, from: plan.from,
                 to: plan.to == .max ? .max : plan.to, visibleThrough: view.rollups)
             for rollup in rollups where described[rollup.series] != nil {
-                let buckets: [RollupBucket]
-                do {
-                    buckets = try RollupCodec.decode(rollup.data)
-                } catch {
-                    throw ChunkFormatError("rollup \(rollup.id) of series \(rollup.series): \(error)")
-                }
-                for item in buckets where item.start >= plan.from && item.start <= plan.to {
+                for item in try ChunkStore.decode(rollup) where item.start >= plan.from && item.start <= plan.to {
                     add(rollup.series, count: Int(item.count), sum: item.sum, min: item.min, max: item.max, m2: item.m2,
                         first: item.firstTime, last: item.lastTime)
                 }

@@ -79,10 +79,7 @@ public actor ChunkStore: Storage {
             register(record)
             nextSeriesID = max(nextSeriesID, record.id + 1)
         }
-        nextChunkID = state.maxChunkID + 1
-        nextRollupID = state.maxRollupID + 1
-        visibleChunks = state.maxChunkID
-        visibleRollups = state.maxRollupID
+        publish(chunksBefore: state.maxChunkID + 1, rollupsBefore: state.maxRollupID + 1)
         for (id, bytes) in state.wal {
             nextWALID = max(nextWALID, id + 1)
             walBytes += bytes.count
@@ -103,6 +100,23 @@ public actor ChunkStore: Storage {
             }
         }
         rebuildIndex()
+    }
+
+    /// Takes in series a transaction has just stored.
+    func adopt(_ records: [SeriesRecord], next: Int64) {
+        nextSeriesID = next
+        for record in records {
+            series[record.id] = SeriesState(key: record.key)
+            register(record)
+        }
+    }
+
+    /// Makes chunks and rollups written below these ids the next ones to hand out and visible to readers.
+    func publish(chunksBefore chunkID: Int64, rollupsBefore rollupID: Int64) {
+        nextChunkID = chunkID
+        nextRollupID = rollupID
+        visibleChunks = chunkID - 1
+        visibleRollups = rollupID - 1
     }
 
     func register(_ record: SeriesRecord) {
@@ -150,26 +164,18 @@ public actor ChunkStore: Storage {
         write.events = batch.events
         var entries: [WALRecord.Entry] = []
         entries.reserveCapacity(batch.samples.count)
-        var pending: [SeriesKey: Int64] = [:]
-        var nextSeries = nextSeriesID
+        var assigner = SeriesAssigner(next: nextSeriesID)
         var previous: (metadata: [String: JSONValue], canonical: [String: JSONValue])?
         for sample in batch.samples {
             var key = SeriesKey(sample)
             // Samples of one resource share metadata; the registry's copy makes the lookup's comparison instant.
             if let previous, previous.metadata == sample.resourceMetadata { key.metadata = previous.canonical }
-            let id: Int64
-            if let known = ids[key] ?? pending[key] {
-                id = known
-            } else {
-                id = nextSeries
-                nextSeries += 1
-                pending[key] = id
-                write.newSeries.append(SeriesRecord(id: id, key: key))
-            }
+            let id = assigner.id(for: key, known: ids)
             let time = microseconds(sample.timestamp)
             entries.append(WALRecord.Entry(series: id, time: time, value: sample.volume, receivedAt: received))
             previous = (sample.resourceMetadata, canonicalMetadata[id] ?? key.metadata)
         }
+        write.newSeries = assigner.created
         let walID = nextWALID
         if !entries.isEmpty {
             write.wal = (walID, WALRecord(entries: entries).encoded())
@@ -192,11 +198,7 @@ public actor ChunkStore: Storage {
         let result = try await backend.apply(write)
         guard result == .stored else { return result }
 
-        nextSeriesID = nextSeries
-        for record in write.newSeries {
-            series[record.id] = SeriesState(key: record.key)
-            register(record)
-        }
+        adopt(write.newSeries, next: assigner.next)
         if write.wal != nil {
             nextWALID = walID + 1
             walBytes += write.wal?.bytes.count ?? 0
@@ -218,10 +220,7 @@ public actor ChunkStore: Storage {
                 series[id]!.headWALThrough = walID
             }
         }
-        nextChunkID = chunkID
-        nextRollupID = rollupID
-        visibleChunks = chunkID - 1
-        visibleRollups = rollupID - 1
+        publish(chunksBefore: chunkID, rollupsBefore: rollupID)
         indexIsCurrent = false
         return .stored
     }
@@ -259,8 +258,4 @@ public actor ChunkStore: Storage {
         return stats
     }
 
-    /// How many series the store knows and how many samples wait in heads.
-    public func headStatus() -> (series: Int, headSamples: Int) {
-        (series.count, series.values.reduce(0) { $0 + $1.head.count })
-    }
 }

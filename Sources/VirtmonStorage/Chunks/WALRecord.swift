@@ -29,11 +29,11 @@ public struct WALRecord: Sendable, Equatable {
     public func encoded() -> [UInt8] {
         var bytes: [UInt8] = [WALRecord.version]
         bytes.reserveCapacity(entries.count * 20 + 8)
-        WALRecord.putVarint(UInt64(entries.count), into: &bytes)
+        Varint.put(UInt64(entries.count), into: &bytes)
         for entry in entries {
-            WALRecord.putVarint(UInt64(bitPattern: entry.series), into: &bytes)
-            WALRecord.putVarint(WALRecord.zigzag(entry.time), into: &bytes)
-            WALRecord.putVarint(WALRecord.zigzag(entry.receivedAt &- entry.time), into: &bytes)
+            Varint.put(UInt64(bitPattern: entry.series), into: &bytes)
+            Varint.put(WALRecord.zigzag(entry.time), into: &bytes)
+            Varint.put(WALRecord.zigzag(entry.receivedAt &- entry.time), into: &bytes)
             var bits = entry.value.bitPattern.littleEndian
             withUnsafeBytes(of: &bits) { bytes.append(contentsOf: $0) }
         }
@@ -45,14 +45,14 @@ public struct WALRecord: Sendable, Equatable {
             throw ChunkFormatError("write-ahead record has version \(bytes.first.map(String.init) ?? "(empty)"), expected \(WALRecord.version)")
         }
         var offset = 1
-        let count = try WALRecord.varint(bytes, &offset)
+        let count = try Varint.read(bytes, &offset, in: "write-ahead record")
         guard count <= UInt64(bytes.count) else { throw ChunkFormatError("write-ahead record claims \(count) entries in \(bytes.count) bytes") }
         var entries: [Entry] = []
         entries.reserveCapacity(Int(count))
         for _ in 0..<count {
-            let series = Int64(bitPattern: try WALRecord.varint(bytes, &offset))
-            let time = WALRecord.unzigzag(try WALRecord.varint(bytes, &offset))
-            let received = time &+ WALRecord.unzigzag(try WALRecord.varint(bytes, &offset))
+            let series = Int64(bitPattern: try Varint.read(bytes, &offset, in: "write-ahead record"))
+            let time = WALRecord.unzigzag(try Varint.read(bytes, &offset, in: "write-ahead record"))
+            let received = time &+ WALRecord.unzigzag(try Varint.read(bytes, &offset, in: "write-ahead record"))
             guard offset + 8 <= bytes.count else { throw ChunkFormatError("write-ahead record is cut short") }
             var bits: UInt64 = 0
             for index in 0..<8 { bits |= UInt64(bytes[offset + index]) << UInt64(8 * index) }
@@ -64,26 +64,4 @@ public struct WALRecord: Sendable, Equatable {
 
     static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
     static func unzigzag(_ value: UInt64) -> Int64 { Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1) }
-
-    static func putVarint(_ value: UInt64, into bytes: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(value & 0x7F) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
-
-    static func varint(_ bytes: [UInt8], _ offset: inout Int) throws(ChunkFormatError) -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < bytes.count, shift < 64 else { throw ChunkFormatError("write-ahead record is cut short") }
-            let byte = bytes[offset]
-            offset += 1
-            result |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
-    }
 }
