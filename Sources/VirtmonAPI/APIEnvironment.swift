@@ -10,9 +10,18 @@ public struct APIEnvironment: Sendable {
     public var tokens: TokenTable
     public var logger: Logger
     public var startedAt: Date
-    /// Default and largest number of samples one listing returns.
+    /// Default and largest number of samples one listing returns (Ceilometer's default is 100); a larger
+    /// limit is lowered to the largest, so that one answer stays a few megabytes.
     public var defaultLimit = 100
-    public var maxLimit = 100_000
+    public var maxLimit = 10_000
+    /// Most rows one statistics answer may hold; a query that would produce more is refused with a period
+    /// that fits.
+    public var maxStatisticsRows = 100_000
+    /// The HTTP listener's bounds, and what its guards counted.
+    public var connections = ConnectionLimits()
+    public var connectionLedger = ConnectionLedger()
+    /// Datagrams the kernel dropped on the UDP ingest socket (its receive buffer was full); nil without UDP.
+    public var udpDrops: (@Sendable () -> Int?)?
 
     public init(storage: any Storage, ingestor: Ingestor, tokens: TokenTable, logger: Logger, startedAt: Date = Date()) {
         self.storage = storage

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -20,9 +21,14 @@ public enum APIServer {
     public static func application(
         _ environment: APIEnvironment, host: String, port: Int, onBound: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some Service {
-        Application(
+        let limits = environment.connections
+        let ledger = environment.connectionLedger
+        return Application(
             router: router(environment),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "virtmon"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits: limits, ledger: ledger)])),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "virtmon", backlog: 1024,
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: environment.logger)),
             onServerRunning: { channel in await onBound(channel.localAddress?.port ?? port) },
             logger: environment.logger)
     }

@@ -64,6 +64,28 @@ enum CeilometerQuery {
         return limit
     }
 
+    /// A body's `limit`: a JSON number or, as python-ceilometerclient sends it, a numeric string; a whole
+    /// number of at least 1. Larger than any listing allows is fine here (the route clamps it); beyond what an
+    /// integer holds, fractional, or not a number is refused, never converted unchecked.
+    static func limit(json value: JSONValue?, default fallback: Int) throws(QueryError) -> Int {
+        let number: Double
+        switch value {
+        case nil, .null?: return fallback
+        case .number(let given)?: number = given
+        case .string(let text)?:
+            guard let given = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                throw .invalid("limit must be a positive whole number, not '\(text)'")
+            }
+            number = given
+        default: throw .invalid("limit must be a positive whole number")
+        }
+        guard number.isFinite, number == number.rounded(), number >= 1 else {
+            throw .invalid("limit must be a positive whole number, not \(QueryFilter.jsonText(.number(number)) ?? "\(number)")")
+        }
+        // Anything from here up to Int.max would be clamped to the largest listing anyway.
+        return number >= 1e15 ? Int(1e15) : Int(number)
+    }
+
     static func statistics(meter: String, _ parameters: QueryParameters) throws(QueryError) -> StatisticsQuery {
         var period: Int64 = 0
         if let text = parameters["period"], !text.isEmpty {

@@ -35,18 +35,20 @@ struct CeilometerRoutes {
                 let body = try await RouteHandling.jsonBody(request, context: context)
                 let now = Date()
                 let samples = try PostedSamples.parse(body, meter: name, scope: context.scope, now: now, validator: BatchValidator(limits: env.ingestor.limits))
-                _ = try await env.storage.commit(IngestBatch(samples: samples, receivedAt: now))
+                try await env.ingestor.ingest(posted: samples, project: context.scope?.project, now: now)
                 return .array(samples.map { CeilometerFormat.oldSample(StoredSample(sample: $0, recordedAt: now)) })
             }
         }
         router.get("/v2/meters/:name/statistics") { request, context in
-            await RouteHandling.run(.ceilometer, logger: env.logger) {
+            await RouteHandling.run(.ceilometer, logger: env.logger) { try await RouteHandling.bounded(seconds: env.connections.requestTimeout) {
                 let name = try context.parameters.require("name")
                 var query = try CeilometerQuery.statistics(meter: name, QueryParameters(request.uri.query))
                 query.filters = env.scoped(query.filters, context.scope)
+                query.maxRows = env.maxStatisticsRows
                 let rows = try await env.storage.statistics(query)
+                try RouteHandling.requireFinite(rows, meter: name)
                 return JSONResponse.make(bytes: CeilometerFormat.statisticsBody(rows, aggregates: query.aggregates))
-            }
+            } }
         }
         router.get("/v2/samples") { request, context in
             await handle { () async throws -> JSONValue in
@@ -80,8 +82,7 @@ struct CeilometerRoutes {
                 } else if let expression = object["filter"], expression != .null {
                     filters = try CeilometerQuery.filters(fromComplex: expression)
                 }
-                var limit = env.defaultLimit
-                if case .number(let number)? = object["limit"] { limit = Int(number) }
+                let limit = try CeilometerQuery.limit(json: object["limit"], default: env.defaultLimit)
                 let samples = try await env.storage.samples(SampleQuery(filters: env.scoped(filters, context.scope), limit: env.clamp(limit)))
                 return .array(samples.map(CeilometerFormat.sample))
             }
@@ -127,7 +128,9 @@ struct CeilometerRoutes {
         }
     }
 
-    private func handle(_ body: () async throws -> JSONValue) async -> Response {
-        await RouteHandling.run(.ceilometer, logger: environment.logger) { JSONResponse.make(try await body()) }
+    private func handle(_ body: @escaping @Sendable () async throws -> JSONValue) async -> Response {
+        await RouteHandling.run(.ceilometer, logger: environment.logger) {
+            try await RouteHandling.bounded(seconds: environment.connections.requestTimeout) { JSONResponse.make(try await body()) }
+        }
     }
 }

@@ -57,8 +57,7 @@ enum PostedSamples {
             }
             var timestamp = now
             if let text = try text("timestamp") {
-                guard let parsed = QueryValue.parseDate(text) else { throw APIError.badRequest("\(place): timestamp '\(text)' is not ISO 8601") }
-                timestamp = parsed
+                timestamp = try QueryValue.date(text, for: "\(place): timestamp")
             }
             var metadata: [String: JSONValue] = [:]
             switch fields["resource_metadata"] {

@@ -11,13 +11,46 @@ import VirtmonStorage
 enum RouteHandling {
     enum Shape { case ceilometer, own }
 
+    /// Server-side failures are logged at most every 10 s per kind of answer, however many requests fail.
+    static let failureLog = LogThrottle()
+
     static func run(_ shape: Shape, logger: Logger, _ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
         } catch {
             let apiError = classify(error)
-            if apiError.status >= 500 { logger.error("request failed: \(error)") }
+            if apiError.status >= 500 {
+                let (log, suppressed) = failureLog.shouldLog("\(apiError.status)")
+                if log {
+                    logger.error("request failed: \(apiError.message)", metadata: suppressed > 0 ? ["not_logged_since_last": "\(suppressed)"] : [:])
+                }
+            }
             return shape == .ceilometer ? JSONResponse.ceilometerError(apiError) : JSONResponse.error(apiError)
+        }
+    }
+
+    /// Runs a query handler for at most `seconds`: past that the client is answered 503 (the store's work
+    /// under way finishes on its own, since a store's transaction is not torn down midway).
+    static func bounded(seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> Response) async throws -> Response {
+        try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else {
+                throw APIError(503, "the query took longer than \(Int(seconds)) s and was abandoned; narrow its time range or filters")
+            }
+            return response
+        }
+    }
+
+    /// JSON has no infinity: a statistic that overflowed a double is refused with the reason rather than
+    /// answered as null.
+    static func requireFinite(_ rows: [StatisticsRow], meter: String) throws {
+        for row in rows where !(row.sum.isFinite && row.avg.isFinite && row.min.isFinite && row.max.isFinite) {
+            throw APIError(422, "the statistics of \(meter) for the period starting \(WireTimestamp.format(row.periodStart)) exceed the largest number a double holds (about 1.8e308), so they cannot be answered; query shorter periods or fewer resources")
         }
     }
 
@@ -26,6 +59,7 @@ enum RouteHandling {
         case let error as APIError: error
         case let error as QueryError: .badRequest(error.description)
         case let error as IngestError: APIError(error.reason.httpStatus, error.detail)
+        case let error as WriteRefusal: APIError(403, error.description)
         default: APIError(500, "internal error: \(error)")
         }
     }
@@ -40,8 +74,11 @@ enum RouteHandling {
         }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.dataCorrupted(context) {
+            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
+            throw APIError.badRequest("body is not valid JSON: \(detail)")
         } catch {
-            throw APIError.badRequest("body is not JSON: \(error.localizedDescription)")
+            throw APIError.badRequest("body is not valid JSON")
         }
     }
 

@@ -95,19 +95,26 @@ struct V1Routes {
                 filters.removeAll { $0.field == .meter }
                 var period: Int64 = 0
                 if let text = parameters["period"], !text.isEmpty {
-                    guard let value = Int64(text) else { throw APIError.badRequest("period must be whole seconds, not '\(text)'") }
+                    guard let value = Int64(text), value >= 0 else { throw APIError.badRequest("period must be a whole number of seconds ≥ 0, not '\(text)'") }
                     period = value
                 }
                 var groupBy: [GroupField] = []
                 for name in parameters.all("groupby") where !name.isEmpty { groupBy.append(try GroupField(parsing: name)) }
                 var aggregates: [Aggregate] = []
                 for text in parameters.all("aggregate") where !text.isEmpty {
-                    let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-                    aggregates.append(try Aggregate(parsing: parts[0], parameter: parts.count > 1 ? parts[1] : nil))
+                    // `func` or `func:param`; splitting keeps empty parts so that ":" names an empty function.
+                    let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                    guard let function = parts.first, !function.isEmpty else {
+                        throw APIError.badRequest("aggregate '\(text)' names no function (use e.g. aggregate=avg or aggregate=cardinality:resource_id)")
+                    }
+                    aggregates.append(try Aggregate(parsing: function, parameter: parts.count > 1 ? parts[1] : nil))
                 }
-                let query = StatisticsQuery(meter: meter, filters: env.scoped(filters, context.scope), period: period, groupBy: groupBy, aggregates: aggregates)
+                var query = StatisticsQuery(meter: meter, filters: env.scoped(filters, context.scope), period: period, groupBy: groupBy, aggregates: aggregates)
+                query.maxRows = env.maxStatisticsRows
                 try query.validate()
-                return .array(try await env.storage.statistics(query).map { row in
+                let rows = try await env.storage.statistics(query)
+                try RouteHandling.requireFinite(rows, meter: meter)
+                return .array(rows.map { row in
                     guard case .object(var object) = CeilometerFormat.statistics(row, aggregates: aggregates) else { return .null }
                     for key in ["duration_start", "duration_end", "period_start", "period_end"] {
                         if case .string(let text)? = object[key] { object[key] = .string(text + "Z") }
@@ -127,8 +134,7 @@ struct V1Routes {
                 }
                 for (name, keyPath) in [("since", \EventQuery.since), ("until", \EventQuery.until)] {
                     guard let text = parameters[name] else { continue }
-                    guard let date = QueryValue.parseDate(text) else { throw APIError.badRequest("\(name) '\(text)' is not ISO 8601") }
-                    query[keyPath: keyPath] = date
+                    query[keyPath: keyPath] = try QueryValue.date(text, for: name)
                 }
                 query.limit = env.clamp(try CeilometerQuery.limit(parameters, default: env.defaultLimit))
                 return .array(try await env.storage.events(query).map { event in
@@ -142,8 +148,10 @@ struct V1Routes {
         }
     }
 
-    private func own(_ body: () async throws -> JSONValue) async -> Response {
-        await RouteHandling.run(.own, logger: environment.logger) { JSONResponse.make(try await body()) }
+    private func own(_ body: @escaping @Sendable () async throws -> JSONValue) async -> Response {
+        await RouteHandling.run(.own, logger: environment.logger) {
+            try await RouteHandling.bounded(seconds: environment.connections.requestTimeout) { JSONResponse.make(try await body()) }
+        }
     }
 
     static func requireAdmin(_ context: APIRequestContext) throws {
@@ -162,7 +170,7 @@ struct V1Routes {
             case "source": filters.append(QueryFilter(.source, .eq, .string(value)))
             case "start", "end":
                 guard allowTime else { throw APIError.badRequest("\(name) does not apply here") }
-                guard let date = QueryValue.parseDate(value) else { throw APIError.badRequest("\(name) '\(value)' is not ISO 8601") }
+                let date = try QueryValue.date(value, for: name)
                 filters.append(QueryFilter(.timestamp, name == "start" ? .ge : .lt, .date(date)))
             default:
                 if name.hasPrefix("metadata.") {

@@ -20,6 +20,8 @@ public struct BatchValidator: Sendable {
         guard batch.host.utf8.count <= limits.maxFieldLength else {
             throw IngestError(.invalid, "host name longer than \(limits.maxFieldLength) bytes")
         }
+        try BatchValidator.refuseControlCharacters(batch.agent, "agent")
+        try BatchValidator.refuseControlCharacters(batch.host, "host")
         guard batch.sequence <= UInt64(Int64.max) else { throw IngestError(.invalid, "seq \(batch.sequence) is out of range") }
         guard abs(batch.sentAt.timeIntervalSince(now)) <= limits.clockWindow else {
             throw IngestError(
@@ -51,6 +53,7 @@ public struct BatchValidator: Sendable {
             guard value.utf8.count <= limits.maxFieldLength else {
                 throw IngestError(.invalid, "\(place).\(name) is longer than \(limits.maxFieldLength) bytes")
             }
+            try BatchValidator.refuseControlCharacters(value, "\(place).\(name)")
         }
         try field("counter_name", sample.name)
         try field("counter_unit", sample.unit, required: false)
@@ -74,11 +77,20 @@ public struct BatchValidator: Sendable {
         }
     }
 
+    /// Identifiers are compared, indexed and printed: a control character (a NUL that a C string API cuts
+    /// at, a newline that forges a log line, an escape sequence) is refused rather than changed.
+    public static func refuseControlCharacters(_ value: String, _ place: String) throws(IngestError) {
+        for scalar in value.unicodeScalars where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+            throw IngestError(.invalid, "\(place) contains the control character U+\(String(format: "%04X", scalar.value)); identifiers may not contain control characters")
+        }
+    }
+
     func validate(_ event: Event, at place: String) throws(IngestError) {
         for (name, value) in [("id", event.id), ("type", event.type), ("host", event.host), ("resource", event.resource)] {
             guard value.utf8.count <= limits.maxFieldLength else {
                 throw IngestError(.invalid, "\(place).\(name) is longer than \(limits.maxFieldLength) bytes")
             }
+            try BatchValidator.refuseControlCharacters(value, "\(place).\(name)")
         }
         guard !event.id.isEmpty, !event.type.isEmpty else { throw IngestError(.invalid, "\(place) needs an id and a type") }
         guard event.message.utf8.count <= limits.maxMetadataBytes,

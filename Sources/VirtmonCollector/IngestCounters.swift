@@ -15,13 +15,18 @@ public final class IngestCounters: Sendable {
         public var inFlight = 0
         public var commitSeconds = 0.0
         public var commits = 0
+        /// Scoped writes refused for the series bound, by project.
+        public var quotaRefusals: [String: Int] = [:]
+        /// Set while commits fail: since when, and the latest reason; cleared by the next stored commit.
+        public var failingSince: Date?
+        public var lastFailure: String?
 
         /// Refusals for one reason (0 when none).
         public func refusals(_ reason: IngestRefusal) -> Int { refused[reason] ?? 0 }
     }
 
     private let state = Mutex(Snapshot())
-    private let lastLogged = Mutex([IngestRefusal: (time: Date, suppressed: Int)]())
+    private let logThrottle = LogThrottle()
 
     public init() {}
 
@@ -32,8 +37,23 @@ public final class IngestCounters: Sendable {
     func duplicate() { state.withLock { $0.duplicates += 1 } }
     func commitStarted() { state.withLock { $0.inFlight += 1 } }
 
-    func commitFinished(seconds: Double, samples: Int?, events: Int) {
+    func quotaRefused(_ project: String) { state.withLock { $0.quotaRefusals[project, default: 0] += 1 } }
+
+    /// A commit that the store could not make (not a refusal of the sender's): health turns unhealthy.
+    func storageFailed(_ reason: String, now: Date = Date()) {
         state.withLock {
+            if $0.failingSince == nil { $0.failingSince = now }
+            $0.lastFailure = reason
+        }
+    }
+
+    /// A commit ended: `samples` nil for a duplicate or a failure; `succeeded` false when the store failed.
+    func commitFinished(seconds: Double, samples: Int?, events: Int, succeeded: Bool = true) {
+        state.withLock {
+            if succeeded {
+                $0.failingSince = nil
+                $0.lastFailure = nil
+            }
             $0.inFlight -= 1
             $0.commitSeconds += seconds
             $0.commits += 1
@@ -45,17 +65,9 @@ public final class IngestCounters: Sendable {
         }
     }
 
-    /// Whether a refusal for `reason` should be logged now (at most once per `interval`), and how many were
-    /// not logged since the last one.
-    func shouldLog(_ reason: IngestRefusal, now: Date = Date(), interval: TimeInterval = 10) -> (log: Bool, suppressed: Int) {
-        lastLogged.withLock { entries in
-            if let entry = entries[reason], now.timeIntervalSince(entry.time) < interval {
-                entries[reason] = (entry.time, entry.suppressed + 1)
-                return (false, 0)
-            }
-            let suppressed = entries[reason]?.suppressed ?? 0
-            entries[reason] = (now, 0)
-            return (true, suppressed)
-        }
+    /// Whether a refusal for `reason` should be logged now (at most once per 10 s), and how many were not
+    /// logged since the last one.
+    func shouldLog(_ reason: IngestRefusal, now: Date = Date()) -> (log: Bool, suppressed: Int) {
+        logThrottle.shouldLog(reason.rawValue, now: now)
     }
 }

@@ -10,8 +10,12 @@ public struct IngestLimits: Sendable {
     public var maxEvents = 10_000
     /// Longest name, id, unit or source.
     public var maxFieldLength = 255
-    /// Largest resource_metadata or event details, encoded.
-    public var maxMetadataBytes = 64 * 1024
+    /// Largest resource_metadata or event details, encoded. Every series keeps its metadata in memory, so
+    /// this times `maxSeriesPerProject` bounds what one project token can make the collector hold.
+    public var maxMetadataBytes = 8 * 1024
+    /// Most series one project token's posts may create (agents' signed batches are the operator's and not
+    /// bounded by it); nil for no bound.
+    public var maxSeriesPerProject: Int? = 10_000
     /// How far `sent_at` may be from the collector's clock, and how long a sequence is remembered.
     public var clockWindow: TimeInterval = 300
     /// Sample timestamps further in the future than this are refused.

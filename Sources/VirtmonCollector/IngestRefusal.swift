@@ -16,6 +16,10 @@ public enum IngestRefusal: String, Sendable, CaseIterable, Error, CustomStringCo
     case invalid
     /// The store failed; the agent keeps the batch and retries.
     case storageFailure = "storage_failure"
+    /// A project token named a resource of another project.
+    case foreignResource = "foreign_resource"
+    /// A project token's write would pass the project's series bound.
+    case seriesQuota = "series_quota"
 
     /// The HTTP status an HTTP sender gets.
     public var httpStatus: Int {
@@ -23,6 +27,7 @@ public enum IngestRefusal: String, Sendable, CaseIterable, Error, CustomStringCo
         case .malformed, .invalid, .unknownVersion, .stale: 400
         case .oversized: 413
         case .unsigned, .badSignature: 401
+        case .foreignResource, .seriesQuota: 403
         case .storageFailure: 503
         }
     }

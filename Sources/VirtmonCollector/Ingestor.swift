@@ -8,8 +8,10 @@ import VirtmonStorage
 /// at a limited rate.
 public final class Ingestor: Sendable {
     /// How the batch arrived, for the counters.
-    public enum Transport: String, Sendable {
+    public enum Transport: String, Sendable, CaseIterable {
         case http, udp
+        /// Samples posted through the query API (`POST /v2/meters/NAME`).
+        case api
     }
 
     private let storage: any Storage
@@ -88,25 +90,55 @@ public final class Ingestor: Sendable {
             throw IngestError(.malformed, "not a virtmon batch: \(error)")
         }
         try validator.validate(batch, now: now)
+        let stored = try await commit(IngestBatch(
+            origin: BatchOrigin(agent: batch.agent, host: batch.host, sequence: batch.sequence),
+            samples: batch.samples, events: batch.events, receivedAt: now))
+        return stored ? .stored(samples: batch.samples.count, events: batch.events.count) : .duplicate
+    }
+
+    /// Stores samples posted through the API (already validated), counted and refused like batches. A
+    /// project token's samples carry its `WriterScope`: another project's resource or a write past the series
+    /// bound is refused whole.
+    public func ingest(posted samples: [Sample], project: String?, now: Date = Date()) async throws(IngestError) {
+        counters.received(Transport.api.rawValue)
+        let writer = project.map { WriterScope(project: $0, maxSeries: limits.maxSeriesPerProject) }
+        do {
+            _ = try await commit(IngestBatch(samples: samples, receivedAt: now, writer: writer))
+        } catch {
+            throw refuse(error, transport: .api, what: "posted samples")
+        }
+    }
+
+    /// Commits, counts and classifies: true when stored, false for a duplicate.
+    private func commit(_ batch: IngestBatch) async throws(IngestError) -> Bool {
         let started = ContinuousClock.now
         counters.commitStarted()
         do {
-            let result = try await storage.commit(IngestBatch(
-                origin: BatchOrigin(agent: batch.agent, host: batch.host, sequence: batch.sequence),
-                samples: batch.samples, events: batch.events, receivedAt: now))
+            let result = try await storage.commit(batch)
             let seconds = (ContinuousClock.now - started).inSeconds
             switch result {
             case .stored:
                 counters.commitFinished(seconds: seconds, samples: batch.samples.count, events: batch.events.count)
-                return .stored(samples: batch.samples.count, events: batch.events.count)
+                return true
             case .duplicate:
                 counters.commitFinished(seconds: seconds, samples: nil, events: 0)
                 counters.duplicate()
-                return .duplicate
+                return false
+            }
+        } catch let refusal as WriteRefusal {
+            // The sender's fault, not the store's: health is unaffected.
+            counters.commitFinished(seconds: (ContinuousClock.now - started).inSeconds, samples: nil, events: 0)
+            switch refusal {
+            case .foreignResource: throw IngestError(.foreignResource, refusal.description)
+            case .seriesQuota(let project, _, _, _):
+                counters.quotaRefused(project)
+                throw IngestError(.seriesQuota, refusal.description)
             }
         } catch {
-            counters.commitFinished(seconds: (ContinuousClock.now - started).inSeconds, samples: nil, events: 0)
-            throw IngestError(.storageFailure, "\(error)")
+            let reason = StorageFailureText.describe(error)
+            counters.commitFinished(seconds: (ContinuousClock.now - started).inSeconds, samples: nil, events: 0, succeeded: false)
+            counters.storageFailed(reason)
+            throw IngestError(.storageFailure, reason)
         }
     }
 }

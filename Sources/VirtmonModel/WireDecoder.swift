@@ -182,8 +182,11 @@ public enum WireDecoder {
 
     static func timestamp(_ scanner: inout JSONScanner, _ name: String) throws(WireDecodeError) -> Date {
         let text = try scanner.string()
-        guard let date = WireTimestamp.parse(text) else { throw scanner.error("\(name) '\(text)' is not an ISO 8601 timestamp") }
-        return date
+        do {
+            return try WireTimestamp.check(text)
+        } catch {
+            throw scanner.error("\(name) \(error.description)")
+        }
     }
 
     static func wholeNumber(_ scanner: inout JSONScanner, _ name: String) throws(WireDecodeError) -> Int {

@@ -73,8 +73,15 @@ public enum WireTimestamp {
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]`; a timestamp without a zone is taken as UTC, as
-    /// Ceilometer does. Returns nil for anything else.
+    /// Ceilometer does. Returns nil for anything else, including dates that do not exist.
     public static func parse(_ text: String) -> Date? {
+        try? check(text)
+    }
+
+    /// Parses strictly, as `parse` does, and says what is wrong: a day that does not exist in its month, an
+    /// hour, minute or offset out of range, or a leap second (second 60), which no store can order.
+    /// `YYYY-MM-DD` alone is midnight UTC; `±HHMM` and `±HH` offsets are read as `±HH:MM`.
+    public static func check(_ text: String) throws(TimestampError) -> Date {
         let bytes = Array(text.utf8)
         func number(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }
@@ -85,18 +92,36 @@ public enum WireTimestamp {
             }
             return value
         }
-        guard bytes.count >= 19,
-            let year = number(0, 4), bytes[4] == UInt8(ascii: "-"),
-            let month = number(5, 2), bytes[7] == UInt8(ascii: "-"),
-            let day = number(8, 2), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
-            let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"),
-            let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"),
-            let second = number(17, 2),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var index = 19
+        func shape() -> TimestampError {
+            TimestampError(text: text, reason: "is not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM])")
+        }
+        guard bytes.count >= 10, let year = number(0, 4), bytes[4] == UInt8(ascii: "-"),
+              let month = number(5, 2), bytes[7] == UInt8(ascii: "-"), let day = number(8, 2)
+        else { throw shape() }
+        var hour = 0, minute = 0, second = 0
+        var index = 10
+        if bytes.count > 10 {
+            guard bytes.count >= 19, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+                  let h = number(11, 2), bytes[13] == UInt8(ascii: ":"),
+                  let m = number(14, 2), bytes[16] == UInt8(ascii: ":"), let s = number(17, 2)
+            else { throw shape() }
+            (hour, minute, second) = (h, m, s)
+            index = 19
+        }
+        guard (1...12).contains(month) else { throw TimestampError(text: text, reason: "has month \(month); months are 01 to 12") }
+        let monthDays = [31, year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard (1...monthDays).contains(day) else {
+            throw TimestampError(text: text, reason: "has day \(day), but \(String(format: "%04d-%02d", year, month)) has \(monthDays) days")
+        }
+        guard hour < 24 else { throw TimestampError(text: text, reason: "has hour \(hour); hours are 00 to 23") }
+        guard minute < 60 else { throw TimestampError(text: text, reason: "has minute \(minute); minutes are 00 to 59") }
+        guard second < 60 else {
+            throw TimestampError(text: text, reason: second == 60
+                ? "is a leap second (second 60), which is not accepted: use :59.999999 or the next minute"
+                : "has second \(second); seconds are 00 to 59")
+        }
         var fraction = 0.0
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: ",") {
             index += 1
             var scale = 0.1
             let start = index
@@ -105,7 +130,7 @@ public enum WireTimestamp {
                 scale /= 10
                 index += 1
             }
-            guard index > start else { return nil }
+            guard index > start else { throw shape() }
         }
         var offsetSeconds = 0
         if index < bytes.count {
@@ -113,25 +138,42 @@ public enum WireTimestamp {
             case UInt8(ascii: "Z"), UInt8(ascii: "z"):
                 index += 1
             case UInt8(ascii: "+"), UInt8(ascii: "-"):
-                guard let offsetHour = number(index + 1, 2), bytes.count > index + 3,
-                    bytes[index + 3] == UInt8(ascii: ":"), let offsetMinute = number(index + 4, 2)
-                else { return nil }
                 let sign = bytes[index] == UInt8(ascii: "+") ? 1 : -1
+                guard let offsetHour = number(index + 1, 2) else { throw shape() }
+                var offsetMinute = 0
+                index += 3
+                if index < bytes.count {
+                    if bytes[index] == UInt8(ascii: ":") { index += 1 }
+                    guard let minutes = number(index, 2) else { throw shape() }
+                    offsetMinute = minutes
+                    index += 2
+                }
+                guard offsetHour < 24, offsetMinute < 60 else {
+                    throw TimestampError(text: text, reason: "has a UTC offset out of range; offsets are -23:59 to +23:59")
+                }
                 offsetSeconds = sign * (offsetHour * 3600 + offsetMinute * 60)
-                index += 6
             default:
-                return nil
+                throw shape()
             }
         }
-        guard index == bytes.count else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let epoch = timegm(&parts)
-        return Date(timeIntervalSince1970: Double(epoch - offsetSeconds) + fraction)
+        guard index == bytes.count else { throw shape() }
+        // Days from the civil date (Howard Hinnant's days_from_civil): no libc time zone state involved.
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let m = Int64(month)
+        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
+}
+
+/// A timestamp that was refused, with the text and what is wrong with it.
+public struct TimestampError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var text: String
+    public var reason: String
+
+    public var description: String { "'\(text)' \(reason)" }
 }

@@ -23,6 +23,17 @@ public struct CollectorConfig: Sendable, Equatable {
     /// How far a batch's sent_at may be from this clock.
     public var clockWindow: Duration = .seconds(300)
     public var logLevel = "info"
+    /// With project tokens and no secret anyone could post batches into any project: refused at start
+    /// unless this is set, and warned about loudly when it is.
+    public var allowUnsignedBatches = false
+    /// Most rows one statistics query may produce.
+    public var maxStatisticsRows = 100_000
+    /// Most series one project token's posts may create.
+    public var maxSeriesPerProject = 10_000
+    /// Largest resource_metadata of one sample, encoded.
+    public var maxMetadataBytes = 8 * 1024
+    /// Connection bounds (timeouts and caps) of the HTTP listener.
+    public var connections = CollectorConfig.defaultConnections
 
     public init(dataDir: String) {
         self.dataDir = dataDir
@@ -48,6 +59,31 @@ public struct CollectorConfig: Sendable, Equatable {
         }
 
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// The HTTP listener's defaults; see `ConnectionLimits`.
+    public static let defaultConnections = ConnectionSettings()
+
+    /// The configurable part of the listener's connection bounds.
+    public struct ConnectionSettings: Sendable, Equatable {
+        public var maxConnections = 4096
+        public var maxPerAddress = 256
+        public var headerTimeout: Duration = .seconds(10)
+        public var idleTimeout: Duration = .seconds(120)
+        public var requestTimeout: Duration = .seconds(60)
+    }
+
+    /// Refuses settings that would leave the collector open or unusable, saying which.
+    public func validate() throws(ConfigError) {
+        if !projectTokens.isEmpty && secret.isEmpty && !allowUnsignedBatches {
+            throw ConfigError(file: "collector", message: "project tokens are configured but no agent secret: anyone could post batches into any project. Set collector.secret (VIRTMON_SECRET, --secret) or, to accept unsigned batches anyway, collector.allow_unsigned_batches: true")
+        }
+        guard maxStatisticsRows >= 1 else { throw ConfigError(file: "collector", message: "max_statistics_rows must be at least 1") }
+        guard maxSeriesPerProject >= 1 else { throw ConfigError(file: "collector", message: "max_series_per_project must be at least 1") }
+        guard maxMetadataBytes >= 2 else { throw ConfigError(file: "collector", message: "max_metadata_bytes must be at least 2") }
+        guard connections.maxConnections >= 16, connections.maxPerAddress >= 1 else {
+            throw ConfigError(file: "collector", message: "max_connections must be at least 16 and max_connections_per_address at least 1")
+        }
     }
 
     /// The storage URL in effect.

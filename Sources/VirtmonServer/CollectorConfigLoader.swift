@@ -14,6 +14,22 @@ public enum CollectorConfigLoader {
         try parse(text, file: path, into: &config)
     }
 
+    private static func bool(_ reader: ConfigReader, _ node: Node, _ name: String) throws(ConfigError) -> Bool {
+        guard let text = node.scalar?.string else { throw reader.error(node, "\(name) must be true or false") }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw reader.error(node, "\(name) must be true or false, got '\(text)'")
+        }
+    }
+
+    private static func count(_ reader: ConfigReader, _ node: Node, _ name: String) throws(ConfigError) -> Int {
+        guard let text = node.scalar?.string, let value = Int(text), value > 0 else {
+            throw reader.error(node, "\(name) must be a positive whole number, got '\(node.scalar?.string ?? "a list or mapping")'")
+        }
+        return value
+    }
+
     public static func parse(_ text: String, file: String, into config: inout CollectorConfig) throws(ConfigError) {
         let root: Node?
         do {
@@ -23,7 +39,9 @@ public enum CollectorConfigLoader {
         }
         guard let root, root.null == nil, let section = root.mapping?["collector"] else { return }
         let reader = ConfigReader(file: file)
-        let keys = ["listen", "udp", "storage", "data_dir", "secret", "admin_token", "project_tokens", "retention", "maintenance_interval", "clock_window", "log_level"]
+        let keys = ["listen", "udp", "storage", "data_dir", "secret", "admin_token", "project_tokens", "retention", "maintenance_interval", "clock_window", "log_level",
+                    "allow_unsigned_batches", "max_statistics_rows", "max_series_per_project", "max_metadata_bytes",
+                    "max_connections", "max_connections_per_address", "header_timeout", "idle_timeout", "request_timeout"]
         for (key, value) in try reader.mapping(section, "collector", known: keys) {
             switch key {
             case "listen":
@@ -67,12 +85,23 @@ public enum CollectorConfigLoader {
             case "maintenance_interval":
                 config.maintenanceInterval = try reader.duration(value, "collector.maintenance_interval", minimum: .seconds(1))
             case "clock_window": config.clockWindow = try reader.duration(value, "collector.clock_window", minimum: .seconds(1))
-            default:
+            case "allow_unsigned_batches": config.allowUnsignedBatches = try bool(reader, value, "collector.allow_unsigned_batches")
+            case "max_statistics_rows": config.maxStatisticsRows = try count(reader, value, "collector.max_statistics_rows")
+            case "max_series_per_project": config.maxSeriesPerProject = try count(reader, value, "collector.max_series_per_project")
+            case "max_metadata_bytes": config.maxMetadataBytes = try count(reader, value, "collector.max_metadata_bytes")
+            case "max_connections": config.connections.maxConnections = try count(reader, value, "collector.max_connections")
+            case "max_connections_per_address": config.connections.maxPerAddress = try count(reader, value, "collector.max_connections_per_address")
+            case "header_timeout": config.connections.headerTimeout = try reader.duration(value, "collector.header_timeout", minimum: .seconds(1))
+            case "idle_timeout": config.connections.idleTimeout = try reader.duration(value, "collector.idle_timeout", minimum: .seconds(1))
+            case "request_timeout": config.connections.requestTimeout = try reader.duration(value, "collector.request_timeout", minimum: .seconds(1))
+            case "log_level":
                 let level = try reader.string(value, "collector.log_level")
                 guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
                     throw reader.error(value, "collector.log_level must be trace, debug, info, notice, warning, error or critical")
                 }
                 config.logLevel = level
+            default:
+                throw reader.error(value, "collector.\(key) is not a collector setting")
             }
         }
     }

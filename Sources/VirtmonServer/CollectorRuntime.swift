@@ -24,11 +24,21 @@ public struct CollectorRuntime: Sendable {
     public static func build(
         config: CollectorConfig, logger: Logger, onBound: @escaping @Sendable (_ http: Int?, _ udp: Int?) -> Void = { _, _ in }
     ) async throws -> CollectorRuntime {
+        do {
+            try config.validate()
+        } catch {
+            throw CollectorStartError(message: error.message)
+        }
+        if !config.projectTokens.isEmpty && config.secret.isEmpty {
+            logger.warning("UNSIGNED BATCHES ACCEPTED: project tokens are configured but no agent secret is; anyone who can reach the ingest port can store samples under any project (collector.allow_unsigned_batches is true)")
+        }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         let storage = try await openStorage(config.storageURL, logger: logger)
         let adminToken = try config.adminToken ?? SecretFile.loadOrCreate(path: (config.dataDir as NSString).appendingPathComponent("admin-token"))
         var limits = IngestLimits()
         limits.clockWindow = config.clockWindow.inSeconds
+        limits.maxMetadataBytes = config.maxMetadataBytes
+        limits.maxSeriesPerProject = config.maxSeriesPerProject
         let ingestor = Ingestor(storage: storage, secret: config.secret, limits: limits, logger: logger)
         return CollectorRuntime(config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, logger: logger, onBound: onBound)
     }
@@ -55,12 +65,27 @@ public struct CollectorRuntime: Sendable {
 
     /// The collector's services, in start order.
     public func serviceConfigurations() -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let environment = APIEnvironment(
+        var environment = APIEnvironment(
             storage: storage, ingestor: ingestor,
             tokens: TokenTable(adminToken: adminToken, projectTokens: config.projectTokens), logger: logger)
+        environment.maxStatisticsRows = config.maxStatisticsRows
+        var limits = ConnectionLimits()
+        limits.maxConnections = config.connections.maxConnections
+        limits.maxPerAddress = config.connections.maxPerAddress
+        limits.headerTimeout = config.connections.headerTimeout.inSeconds
+        limits.idleTimeout = config.connections.idleTimeout.inSeconds
+        limits.requestTimeout = config.connections.requestTimeout.inSeconds
+        let (descriptors, connections) = limits.fitDescriptorLimit()
+        if connections < config.connections.maxConnections {
+            logger.notice("HTTP connections capped at \(connections) by the open-file limit (\(descriptors)); raise LimitNOFILE / ulimit -n for more")
+        }
+        environment.connections = limits
         let ports = boundPorts
         let notify = onBound
         let expectsUDP = config.udp != nil
+        if expectsUDP {
+            environment.udpDrops = { ports.udp.flatMap { UDPSocketDrops.count(port: $0) } }
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: RetentionService(storage: storage, retention: config.retention, logger: logger), serviceName: "retention"),
             .init(service: MaintenanceService(storage: storage, logger: logger, every: config.maintenanceInterval), serviceName: "maintenance"),
@@ -101,9 +126,17 @@ public struct CollectorRuntime: Sendable {
     }
 }
 
+/// A collector that cannot start as configured, with what to change.
+public struct CollectorStartError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
 /// Collects the bound ports until both are known, then reports them once.
 final class BoundPorts: Sendable {
     private let state = Mutex<(http: Int?, udp: Int?, reported: Bool)>((nil, nil, false))
+
+    var udp: Int? { state.withLock { $0.udp } }
 
     func set(http: Int? = nil, udp: Int? = nil, expectsUDP: Bool) -> (Int?, Int?)? {
         state.withLock { value in

@@ -1,5 +1,14 @@
 /// Which fields the meter and resource listings filter on; every store checks with it before querying.
 public enum FilterScope {
+    /// The project an `eq` filter on project_id confines a listing to: meters and resources are then built
+    /// from that project's samples alone (a resource's first sample, meters and metadata are the project's).
+    public static func confiningProject(_ filters: [QueryFilter]) -> String? {
+        for filter in filters where filter.field == .projectID && filter.op == .eq {
+            if case .string(let project) = filter.value { return project }
+        }
+        return nil
+    }
+
     public static func checkMeterFilters(_ filters: [QueryFilter]) throws(QueryError) {
         for filter in filters {
             switch filter.field {

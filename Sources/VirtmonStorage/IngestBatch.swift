@@ -9,9 +9,13 @@ public struct IngestBatch: Sendable {
     public var samples: [Sample]
     public var events: [Event]
     public var receivedAt: Date
+    /// Set for a project token's write: the store refuses it whole when a sample names another project's
+    /// resource or the project would pass its series bound (`WriteRefusal`).
+    public var writer: WriterScope?
 
-    public init(origin: BatchOrigin? = nil, samples: [Sample], events: [Event] = [], receivedAt: Date = Date()) {
+    public init(origin: BatchOrigin? = nil, samples: [Sample], events: [Event] = [], receivedAt: Date = Date(), writer: WriterScope? = nil) {
         self.origin = origin
+        self.writer = writer
         self.samples = samples
         self.events = events
         self.receivedAt = receivedAt

@@ -9,10 +9,23 @@ public actor MemoryStorage: Storage {
     private var eventLog: [Event] = []
     private var seen: Set<BatchOrigin> = []
     private var hostState: [String: HostRecord] = [:]
+    private var seriesKeys: Set<SeriesKey> = []
+    private var ledger = OwnershipLedger()
 
     public init() {}
 
     public func commit(_ batch: IngestBatch) throws -> CommitResult {
+        // Series are what the ledger counts: the same keys the chunk engine makes series of, in the same order.
+        var newKeys: [SeriesKey] = []
+        var pending: Set<SeriesKey> = []
+        for sample in batch.samples {
+            let key = SeriesKey(sample)
+            if !seriesKeys.contains(key), pending.insert(key).inserted { newKeys.append(key) }
+        }
+        if let writer = batch.writer {
+            try ledger.check(writer, resources: Set(batch.samples.lazy.map(\.resourceID)))
+            try ledger.checkQuota(writer, adding: newKeys.count)
+        }
         if let origin = batch.origin {
             let key = BatchOrigin(agent: origin.agent, host: "", sequence: origin.sequence)
             guard seen.insert(key).inserted else { return .duplicate }
@@ -21,6 +34,10 @@ public actor MemoryStorage: Storage {
             host.lastSeen = dateFromMicroseconds(microseconds(batch.receivedAt))
             host.batches += 1
             hostState[origin.agent] = host
+        }
+        for key in newKeys {
+            seriesKeys.insert(key)
+            ledger.added(resource: key.resourceID, project: key.projectID)
         }
         for sample in batch.samples {
             stored.append(StoredSample(sample: sample, recordedAt: batch.receivedAt))
@@ -48,19 +65,33 @@ public actor MemoryStorage: Storage {
     public func meters(_ filters: [QueryFilter]) throws -> [MeterRecord] {
         let filters = try QueryFilter.normalize(filters)
         try FilterScope.checkMeterFilters(filters)
-        return index.meterRecords(matching: filters)
+        return view(for: filters).meterRecords(matching: filters)
     }
 
     public func resources(_ filters: [QueryFilter]) throws -> [ResourceRecord] {
         let filters = try QueryFilter.normalize(filters)
         try FilterScope.checkResourceFilters(filters)
-        return index.resourceRecords(matching: filters)
+        return view(for: filters).resourceRecords(matching: filters)
+    }
+
+    /// The whole index, or for a query confined to one project, one folded from that project's samples only.
+    private func view(for filters: [QueryFilter]) -> LatestIndex {
+        guard let project = FilterScope.confiningProject(filters) else { return index }
+        var own = LatestIndex()
+        for stored in self.stored where stored.sample.projectID == project { own.add(stored.sample) }
+        return own
     }
 
     public func statistics(_ query: StatisticsQuery) throws -> [StatisticsRow] {
         try query.validate()
         let filters = try QueryFilter.normalize(query.allFilters)
-        return MemoryStorage.statistics(of: stored.filter { sample in filters.allSatisfy { $0.matches(sample) } }, query: query)
+        let matching = stored.filter { sample in filters.allSatisfy { $0.matches(sample) } }
+        let rows = MemoryStorage.statistics(of: matching, query: query)
+        if let limit = query.maxRows, rows.count > limit {
+            let times = matching.map { microseconds($0.sample.timestamp) }
+            throw query.tooManyRows(groups: Set(rows.map(\.groupBy)).count, span: (times.max() ?? 0) - (times.min() ?? 0))
+        }
+        return rows
     }
 
     /// The reference computation over samples that already passed the query's filters.

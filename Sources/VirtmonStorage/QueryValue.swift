@@ -27,15 +27,11 @@ public enum QueryValue: Sendable, Hashable {
             default: throw .invalid("'\(text)' is not a boolean for \(field)")
             }
         case "datetime":
-            guard let date = QueryValue.parseDate(text) else { throw .invalid("'\(text)' is not a datetime for \(field)") }
-            return .date(date)
+            return .date(try QueryValue.date(text, for: "\(field)"))
         case "":
             switch field {
             case .timestamp:
-                guard let date = QueryValue.parseDate(text) else {
-                    throw .invalid("'\(text)' is not a timestamp (use ISO 8601, e.g. 2026-11-21T10:00:00)")
-                }
-                return .date(date)
+                return .date(try QueryValue.date(text, for: "\(field)"))
             case .volume:
                 guard let number = Double(text), number.isFinite else { throw .invalid("'\(text)' is not a number for volume") }
                 return .number(number)
@@ -47,19 +43,18 @@ public enum QueryValue: Sendable, Hashable {
         }
     }
 
-    /// ISO 8601 with or without a zone (no zone means UTC, as Ceilometer treats it) and with or without fractions.
+    /// ISO 8601 with or without a zone (no zone means UTC, as Ceilometer treats it) and with or without
+    /// fractions; nil for anything else, including dates that do not exist.
     public static func parseDate(_ text: String) -> Date? {
-        if let date = WireTimestamp.parse(text) { return date }
-        var candidate = text.replacingOccurrences(of: " ", with: "T")
-        if !candidate.hasSuffix("Z") && !candidate.contains("+") && candidate.count >= 10 {
-            if candidate.count == 10 { candidate += "T00:00:00" }
-            candidate += "Z"
+        WireTimestamp.parse(text)
+    }
+
+    /// A date from a request, or an error naming what it was for and what is wrong with it.
+    public static func date(_ text: String, for what: String) throws(QueryError) -> Date {
+        do {
+            return try WireTimestamp.check(text)
+        } catch {
+            throw .invalid("\(what): \(error.description)")
         }
-        if let date = WireTimestamp.parse(candidate) { return date }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: candidate) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: candidate)
     }
 }

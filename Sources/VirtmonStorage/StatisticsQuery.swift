@@ -8,6 +8,8 @@ public struct StatisticsQuery: Sendable, Hashable {
     public var period: Int64
     public var groupBy: [GroupField]
     public var aggregates: [Aggregate]
+    /// Most rows the answer may hold; a store that would produce more throws `QueryError` instead.
+    public var maxRows: Int?
 
     public init(meter: String, filters: [QueryFilter] = [], period: Int64 = 0, groupBy: [GroupField] = [], aggregates: [Aggregate] = []) {
         self.meter = meter
@@ -29,6 +31,18 @@ public struct StatisticsQuery: Sendable, Hashable {
             else { return nil }
             return date
         }.max()
+    }
+
+    /// The refusal for an answer of more than `maxRows` rows over `groups` groups and `span` microseconds of
+    /// data, with the shortest period that would fit.
+    public func tooManyRows(groups: Int, span: Int64) -> QueryError {
+        let limit = maxRows ?? 0
+        let seconds = max(1, (span + 999_999) / 1_000_000)
+        let fitting = (Int64(max(1, groups)) * seconds + Int64(limit) - 1) / Int64(max(1, limit))
+        let advice = Int64(max(1, groups)) > Int64(limit)
+            ? "group by fewer fields or filter to fewer groups (\(groups) groups)"
+            : "use period=\(max(fitting, period + 1)) or more, or a shorter time range"
+        return .invalid("statistics would return more than \(limit) rows (\(groups) group\(groups == 1 ? "" : "s") × periods of \(period) s over \(seconds) s of data); \(advice)")
     }
 
     /// Refuses what no store can answer, before any work.

@@ -119,11 +119,31 @@ extension ChunkStore {
         let ids = matchingSeries(plan)
         guard !ids.isEmpty else { return [] }
         let view = snapshot(ids)
-        let chunks = try await backend.chunks(series: ChunkStore.idList(ids), from: plan.from, to: plan.to, visibleThrough: view.chunks)
+        guard let limit = query.limit else {
+            return try await samples(ids, plan: plan, view: view, from: plan.from).map(\.stored)
+        }
+        // A limit is applied while reading: the newest window of time is read first and widened (doubling)
+        // only while it holds fewer matching samples than the limit, so `limit=1` reads the latest chunks, not
+        // every chunk of every matching series. Every sample at or after a window's start is in a chunk that
+        // overlaps the window, so once the window holds `limit` of them they are the newest.
+        let newest = ids.compactMap { series[$0]?.last }.max().map { min($0, plan.to) } ?? plan.to
+        var span: Int64 = 3_600_000_000
+        while true {
+            let from = newest &- span < plan.from || newest &- span > newest ? plan.from : newest - span
+            let found = try await samples(ids, plan: plan, view: view, from: from)
+            if found.count >= limit || from == plan.from { return Array(found.prefix(max(0, limit))).map(\.stored) }
+            span = span > Int64.max / 4 ? Int64.max / 2 : span * 4
+        }
+    }
+
+    struct FoundSample { var stored: StoredSample; var time: Int64; var series: Int64; var ordinal: Int }
+
+    /// The matching samples of these series at or after `from` (and within the plan), newest first.
+    func samples(_ ids: [Int64], plan: Plan, view: Snapshot, from: Int64) async throws -> [FoundSample] {
+        let chunks = try await backend.chunks(series: ChunkStore.idList(ids), from: from, to: plan.to, visibleThrough: view.chunks)
         var bySeries: [Int64: [StoredChunk]] = [:]
         for chunk in chunks where view.keys[chunk.series] != nil { bySeries[chunk.series, default: []].append(chunk) }
-        struct Found { var stored: StoredSample; var time: Int64; var series: Int64; var ordinal: Int }
-        var found: [Found] = []
+        var found: [FoundSample] = []
         for id in ids {
             guard let key = view.keys[id] else { continue }
             let points = try ChunkStore.points(chunks: bySeries[id] ?? [], head: view.heads[id] ?? [])
@@ -132,16 +152,15 @@ extension ChunkStore {
             for point in points {
                 ordinal = point.time == previous ? ordinal + 1 : 0
                 previous = point.time
-                guard point.time >= plan.from && point.time <= plan.to else { continue }
+                guard point.time >= from && point.time <= plan.to else { continue }
                 let sample = key.sample(volume: point.value, at: point.time, messageID: ChunkStore.messageID(series: id, time: point.time, ordinal: ordinal))
                 let stored = StoredSample(sample: sample, recordedAt: dateFromMicroseconds(point.receivedAt))
                 guard plan.sampleFilters.allSatisfy({ $0.matches(stored) }) else { continue }
-                found.append(Found(stored: stored, time: point.time, series: id, ordinal: ordinal))
+                found.append(FoundSample(stored: stored, time: point.time, series: id, ordinal: ordinal))
             }
         }
         found.sort { ($0.time, $0.series, $0.ordinal) > ($1.time, $1.series, $1.ordinal) }
-        let limited = query.limit.map { Array(found.prefix(max(0, $0))) } ?? found
-        return limited.map(\.stored)
+        return found
     }
 
     /// One series' samples from its chunks and head, in time order (ties: chunk order, then arrival).
@@ -178,14 +197,26 @@ extension ChunkStore {
     public func meters(_ filters: [QueryFilter]) throws -> [MeterRecord] {
         let filters = try QueryFilter.normalize(filters)
         try FilterScope.checkMeterFilters(filters)
-        if !indexIsCurrent { rebuildIndex() }
-        return index.meterRecords(matching: filters)
+        return view(for: filters).meterRecords(matching: filters)
     }
 
     public func resources(_ filters: [QueryFilter]) throws -> [ResourceRecord] {
         let filters = try QueryFilter.normalize(filters)
         try FilterScope.checkResourceFilters(filters)
+        return view(for: filters).resourceRecords(matching: filters)
+    }
+
+    /// The whole index, or for a query confined to one project (`project_id` eq), that project's own.
+    func view(for filters: [QueryFilter]) -> LatestIndex {
         if !indexIsCurrent { rebuildIndex() }
-        return index.resourceRecords(matching: filters)
+        guard let project = FilterScope.confiningProject(filters) else { return index }
+        if let cached = projectIndexes[project] { return cached }
+        var own = LatestIndex()
+        for (_, state) in series.sorted(by: { $0.key < $1.key }) where state.hasData && state.key.projectID == project {
+            own.add(state.key.sample(volume: 0, at: state.first, messageID: ""))
+            own.add(state.key.sample(volume: 0, at: state.last, messageID: ""))
+        }
+        projectIndexes[project] = own
+        return own
     }
 }

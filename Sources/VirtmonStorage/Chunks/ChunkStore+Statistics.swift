@@ -22,7 +22,11 @@ extension ChunkStore {
         } else if !plan.hasValueFilters, plan.from == .min {
             start = ids.compactMap { series[$0]?.first }.min() ?? 0
         } else {
-            return MemoryStorage.statistics(of: try await samples(SampleQuery(filters: filters)), query: query)
+            let rows = MemoryStorage.statistics(of: try await samples(SampleQuery(filters: filters)), query: query)
+            if let limit = query.maxRows, rows.count > limit {
+                throw query.tooManyRows(groups: Set(rows.map(\.groupBy)).count, span: span(of: ids, plan))
+            }
+            return rows
         }
 
         let periodMicros = query.period * 1_000_000
@@ -58,6 +62,13 @@ extension ChunkStore {
                 .add(count: count, sum: sum, min: min, max: max, m2: m2, first: first, last: last,
                      unit: description.unit, distinctValues: description.distinct)
         }
+        // Accumulators are checked against the row bound as they grow, so a query that would answer too many
+        // rows stops early and holds at most about that many.
+        func checkRows() throws {
+            if let limit = query.maxRows, accumulators.count > limit {
+                throw query.tooManyRows(groups: groupValues.count, span: span(of: ids, plan))
+            }
+        }
         func inRange(_ time: Int64) -> Bool {
             time >= plan.from && time <= plan.to && plan.sampleFilters.allSatisfy { filter in
                 guard case .date(let date) = filter.value else { return false }
@@ -74,6 +85,7 @@ extension ChunkStore {
                     add(rollup.series, count: Int(item.count), sum: item.sum, min: item.min, max: item.max, m2: item.m2,
                         first: item.firstTime, last: item.lastTime)
                 }
+                try checkRows()
             }
         } else {
             let chunks = try await backend.chunks(
@@ -90,10 +102,12 @@ extension ChunkStore {
                 for index in decoded.timestamps.indices where inRange(decoded.timestamps[index]) {
                     add(chunk.series, time: decoded.timestamps[index], value: decoded.values[index])
                 }
+                try checkRows()
             }
         }
         for (id, head) in view.heads {
             for entry in head where inRange(entry.time) { add(id, time: entry.time, value: entry.value) }
+            try checkRows()
         }
         let rows = accumulators.map { key, accumulator in
             var groupBy: [String: String?] = [:]
@@ -103,6 +117,13 @@ extension ChunkStore {
                 period: query.period, cardinalityFields: cardinalityFields.map(\.description))
         }
         return StatisticsRow.sorted(rows, by: query.groupBy)
+    }
+
+    /// How much time the matching series' samples cover within the plan's range, for the row-bound advice.
+    func span(of ids: [Int64], _ plan: Plan) -> Int64 {
+        let first = max(plan.from, ids.compactMap { series[$0]?.first }.min() ?? 0)
+        let last = min(plan.to, ids.compactMap { series[$0]?.last }.max() ?? 0)
+        return max(0, last &- first)
     }
 
     /// The coarsest rollup (microseconds) whose buckets each fall inside one period and inside the range:

@@ -37,6 +37,11 @@ public actor ChunkStore: Storage {
     /// current per sample cost more than the rest of a commit.
     var index = LatestIndex()
     var indexIsCurrent = false
+    /// Each project's own view of meters and resources, built from its series only, so that a project never
+    /// sees another's samples in a resource's times, meters or metadata. Dropped with `index`.
+    var projectIndexes: [String: LatestIndex] = [:]
+    /// Resource owners and series per project, for scoped writes.
+    var ledger = OwnershipLedger()
     /// Series ids by meter: every statistics query names one.
     var seriesByMeter: [String: [Int64]] = [:]
     /// Each series' metadata as the registry holds it (see `commit`).
@@ -68,7 +73,7 @@ public actor ChunkStore: Storage {
 
     private func restore(_ state: ChunkBackendState) throws {
         rawHorizon = state.rawHorizon
-        for record in state.series {
+        for record in state.series.sorted(by: { $0.id < $1.id }) {
             var entry = SeriesState(key: record.key)
             if let span = state.spans[record.id] {
                 entry.first = span.first
@@ -123,12 +128,14 @@ public actor ChunkStore: Storage {
         ids[record.key] = record.id
         canonicalMetadata[record.id] = record.key.metadata
         seriesByMeter[record.key.meter, default: []].append(record.id)
+        ledger.added(resource: record.key.resourceID, project: record.key.projectID)
     }
 
     /// Meters and resources come from the series' first and last times: the latest series of a resource
     /// supplies its ids and metadata (on equal times the newer series).
     func rebuildIndex() {
         indexIsCurrent = true
+        projectIndexes = [:]
         index = LatestIndex()
         for (_, state) in series.sorted(by: { $0.key < $1.key }) where state.hasData {
             index.add(state.key.sample(volume: 0, at: state.first, messageID: ""))
@@ -176,6 +183,10 @@ public actor ChunkStore: Storage {
             previous = (sample.resourceMetadata, canonicalMetadata[id] ?? key.metadata)
         }
         write.newSeries = assigner.created
+        if let writer = batch.writer {
+            try ledger.check(writer, resources: Set(batch.samples.lazy.map(\.resourceID)))
+            try ledger.checkQuota(writer, adding: assigner.created.count)
+        }
         let walID = nextWALID
         if !entries.isEmpty {
             write.wal = (walID, WALRecord(entries: entries).encoded())
