@@ -82,8 +82,10 @@ enum CeilometerQuery {
         guard number.isFinite, number == number.rounded(), number >= 1 else {
             throw .invalid("limit must be a positive whole number, not \(QueryFilter.jsonText(.number(number)) ?? "\(number)")")
         }
-        // Anything from here up to Int.max would be clamped to the largest listing anyway.
-        return number >= 1e15 ? Int(1e15) : Int(number)
+        guard number < 9.2e18 else {
+            throw .invalid("limit \(QueryFilter.jsonText(.number(number)) ?? "\(number)") is out of range: at most 9200000000000000000 (listings return at most the collector's largest page)")
+        }
+        return Int(number)
     }
 
     static func statistics(meter: String, _ parameters: QueryParameters) throws(QueryError) -> StatisticsQuery {

@@ -20,7 +20,7 @@ struct CeilometerRoutes {
         }
         router.get("/v2/meters/:name") { request, context in
             await handle { () async throws -> JSONValue in
-                let name = try context.parameters.require("name")
+                let name = try RouteHandling.pathParameter(context, "name")
                 let parameters = QueryParameters(request.uri.query)
                 let filters = [QueryFilter(.meter, .eq, .string(name))] + (try CeilometerQuery.filters(parameters))
                 let samples = try await env.storage.samples(SampleQuery(
@@ -31,7 +31,7 @@ struct CeilometerRoutes {
         }
         router.post("/v2/meters/:name") { request, context in
             await handle { () async throws -> JSONValue in
-                let name = try context.parameters.require("name")
+                let name = try RouteHandling.pathParameter(context, "name")
                 let body = try await RouteHandling.jsonBody(request, context: context)
                 let now = Date()
                 let samples = try PostedSamples.parse(body, meter: name, scope: context.scope, now: now, validator: BatchValidator(limits: env.ingestor.limits))
@@ -41,7 +41,7 @@ struct CeilometerRoutes {
         }
         router.get("/v2/meters/:name/statistics") { request, context in
             await RouteHandling.run(.ceilometer, logger: env.logger) { try await RouteHandling.bounded(seconds: env.connections.requestTimeout) {
-                let name = try context.parameters.require("name")
+                let name = try RouteHandling.pathParameter(context, "name")
                 var query = try CeilometerQuery.statistics(meter: name, QueryParameters(request.uri.query))
                 query.filters = env.scoped(query.filters, context.scope)
                 query.maxRows = env.maxStatisticsRows
@@ -61,7 +61,7 @@ struct CeilometerRoutes {
         }
         router.get("/v2/samples/:id") { _, context in
             await handle { () async throws -> JSONValue in
-                let id = try context.parameters.require("id")
+                let id = try RouteHandling.pathParameter(context, "id")
                 let found = try await env.storage.samples(SampleQuery(
                     filters: env.scoped([QueryFilter(.messageID, .eq, .string(id))], context.scope), limit: 1))
                 guard let sample = found.first else { throw APIError.notFound("Sample \(id) Not Found") }
@@ -98,7 +98,7 @@ struct CeilometerRoutes {
         }
         router.get("/v2/resources/:id") { request, context in
             await handle { () async throws -> JSONValue in
-                let id = try context.parameters.require("id")
+                let id = try RouteHandling.pathParameter(context, "id")
                 let found = try await env.storage.resources(env.scoped([QueryFilter(.resourceID, .eq, .string(id))], context.scope))
                 // Another project's resource answers exactly as a missing one does.
                 guard let resource = found.first else { throw APIError.notFound("Resource \(id) Not Found") }

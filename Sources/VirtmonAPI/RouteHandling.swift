@@ -82,6 +82,16 @@ enum RouteHandling {
         }
     }
 
+    /// A path segment as the client meant it: percent-decoded (the router hands segments over as sent), so
+    /// `/v2/resources/a%20b` names `a b` and `%00` is seen as the NUL it is.
+    static func pathParameter(_ context: APIRequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw APIError.badRequest("'\(raw)' in the path is not valid percent-encoding")
+        }
+        return decoded
+    }
+
     /// The base URL links in answers start with, from the request's Host.
     static func base(_ request: Request) -> String {
         "http://\(request.head.authority ?? "localhost")"

@@ -55,7 +55,7 @@ struct V1Routes {
         }
         router.get("/api/v1/resources/:id") { _, context in
             await own {
-                let id = try context.parameters.require("id")
+                let id = try RouteHandling.pathParameter(context, "id")
                 let found = try await env.storage.resources(env.scoped([QueryFilter(.resourceID, .eq, .string(id))], context.scope))
                 guard let resource = found.first else { throw APIError.notFound("no resource \(id)") }
                 return V1Routes.resource(resource)

@@ -24,7 +24,8 @@ final class CollectorHarness: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    init(secret: String = CollectorHarness.secret, clockWindow: Duration = .seconds(300)) async throws {
+    init(secret: String = CollectorHarness.secret, clockWindow: Duration = .seconds(300),
+         configure: (inout CollectorConfig) -> Void = { _ in }) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-collector-\(UUID().uuidString)")
         var config = CollectorConfig(dataDir: directory.path)
         config.listen = .init(host: "127.0.0.1", port: 0)
@@ -33,6 +34,7 @@ final class CollectorHarness: Sendable {
         config.adminToken = CollectorHarness.adminToken
         config.projectTokens = CollectorHarness.projectTokens
         config.clockWindow = clockWindow
+        configure(&config)
         var logger = Logger(label: "test.collector")
         logger.logLevel = .error
         let (stream, continuation) = AsyncStream.makeStream(of: (Int, Int).self)

@@ -127,12 +127,15 @@ extension ChunkStore {
         // every chunk of every matching series. Every sample at or after a window's start is in a chunk that
         // overlaps the window, so once the window holds `limit` of them they are the newest.
         let newest = ids.compactMap { series[$0]?.last }.max().map { min($0, plan.to) } ?? plan.to
+        let oldest = max(plan.from, ids.compactMap { series[$0]?.first }.min() ?? plan.from)
         var span: Int64 = 3_600_000_000
         while true {
-            let from = newest &- span < plan.from || newest &- span > newest ? plan.from : newest - span
+            // Once the window reaches the oldest matching sample it is the whole range.
+            let (start, overflow) = newest.subtractingReportingOverflow(span)
+            let from = overflow || start <= oldest ? plan.from : start
             let found = try await samples(ids, plan: plan, view: view, from: from)
             if found.count >= limit || from == plan.from { return Array(found.prefix(max(0, limit))).map(\.stored) }
-            span = span > Int64.max / 4 ? Int64.max / 2 : span * 4
+            span = span.multipliedReportingOverflow(by: 4).overflow ? .max : span * 4
         }
     }
 
