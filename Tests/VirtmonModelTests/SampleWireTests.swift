@@ -52,6 +52,32 @@ import VirtmonModel
         }
     }
 
+    @Test func timestampsAreStrictAndSayWhy() throws {
+        let refused: [(String, String)] = [
+            ("2026-02-31T00:00:00", "has day 31, but 2026-02 has 28 days"),
+            ("2024-02-30T00:00:00Z", "2024-02 has 29 days"),
+            ("2026-11-21T10:00:00+99:99", "offset out of range"),
+            ("2026-06-30T23:59:60Z", "leap second"),
+            ("2026-11-21T24:00:00Z", "hour 24"),
+            ("2026-11-21T10:60:00Z", "minute 60"),
+            ("2026-00-10T10:00:00Z", "month 0"),
+            ("2026-11-21T10:00:00+0", "not an ISO 8601 timestamp"),
+        ]
+        for (text, reason) in refused {
+            #expect(throws: TimestampError.self, "\(text)") { try WireTimestamp.check(text) }
+            do {
+                _ = try WireTimestamp.check(text)
+            } catch {
+                #expect(error.description.contains(reason), "\(text): \(error)")
+            }
+        }
+        #expect(WireTimestamp.parse("2024-02-29T12:00:00Z") != nil)
+        #expect(WireTimestamp.parse("2026-11-21") == Date(timeIntervalSince1970: 1_795_219_200))
+        #expect(WireTimestamp.parse("2026-11-21T15:45:00+0200") == Date(timeIntervalSince1970: 1_795_268_700))
+        #expect(WireTimestamp.parse("2026-11-21T08:45:00-05") == Date(timeIntervalSince1970: 1_795_268_700))
+        #expect(WireTimestamp.parse("1969-12-31T23:59:59Z") == Date(timeIntervalSince1970: -1))
+    }
+
     @Test func eventsRoundTrip() throws {
         let event = Event(time: Date(timeIntervalSince1970: 1000), type: "memory_usage", level: .error, host: "h",
                           resource: "4242", message: "memory usage is 5000 KiB, above 4096 KiB",
