@@ -47,6 +47,17 @@ if [ ! -x "$venv/bin/ceilometer" ]; then
 fi
 export VIRTMON_CEILOMETER="$PWD/$venv/bin/ceilometer"
 
+# --- schemathesis, from PyPI: fuzzes a live collector from its /openapi.json --------------------------------
+fuzz_venv=.build/schemathesis-venv
+if [ ! -x "$fuzz_venv/bin/schemathesis" ]; then
+  log "installing schemathesis from PyPI into $fuzz_venv"
+  rm -rf "$fuzz_venv"
+  python3 -m venv "$fuzz_venv"
+  "$fuzz_venv/bin/pip" install -q --disable-pip-version-check 'schemathesis>=4,<5'
+fi
+export VIRTMON_SCHEMATHESIS="$PWD/$fuzz_venv/bin/schemathesis"
+export VIRTMON_FUZZ_EXAMPLES="${VIRTMON_FUZZ_EXAMPLES:-10}"
+
 # --- Throwaway servers: each started under $run with its PID recorded, all stopped on exit ---------------
 run=$(mktemp -d /tmp/virtmon-test.XXXXXX)
 chmod 755 "$run"  # PostgreSQL runs as the postgres user and must reach its directory

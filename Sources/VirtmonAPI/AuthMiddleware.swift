@@ -2,13 +2,13 @@ import HTTPTypes
 import Hummingbird
 
 /// Lets a request through only with a token from the table (`X-Auth-Token`, or `Authorization: Bearer`),
-/// recording its scope in the context. /healthz, /metrics (counts only) and the batch ingest route (which is authenticated by its
+/// recording its scope in the context. /healthz, /metrics (counts only), /openapi.json and the batch ingest route (which is authenticated by its
 /// signature) are open.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let tokens: TokenTable
 
-    static let openPaths: Set<String> = ["/healthz", "/metrics", "/api/v1/batches"]
+    static let openPaths: Set<String> = ["/healthz", "/metrics", "/openapi.json", "/api/v1/batches"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if AuthMiddleware.openPaths.contains(request.uri.path) { return try await next(request, context) }

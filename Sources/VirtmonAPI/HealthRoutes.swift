@@ -25,6 +25,8 @@ struct HealthRoutes {
                 return JSONResponse.make(.object(["status": "storage unavailable", "error": .string(String(describing: error))]), status: 503)
             }
         }
+        let openAPI = WireJSON.encode(OpenAPIDocument.document)
+        router.get("/openapi.json") { _, _ in JSONResponse.make(bytes: openAPI) }
         router.get("/metrics") { _, _ in
             JSONResponse.text(HealthRoutes.exposition(env.ingestor.counters.snapshot, startedAt: env.startedAt)
                                 + HealthRoutes.exposition(env.connectionLedger.snapshot, limits: env.connections, udpDrops: env.udpDrops?()),
