@@ -144,6 +144,12 @@ public actor MemoryStorage: Storage {
         let before = stored.count
         stored.removeAll { microseconds($0.sample.timestamp) < limit }
         eventLog.removeAll { microseconds($0.time) < limit }
+        // Series with no samples left are forgotten, and with them their resources' owners.
+        seriesKeys = []
+        ledger = OwnershipLedger()
+        for entry in stored where seriesKeys.insert(SeriesKey(entry.sample)).inserted {
+            ledger.added(resource: entry.sample.resourceID, project: entry.sample.projectID)
+        }
         return before - stored.count
     }
 

@@ -46,12 +46,6 @@ public struct OwnershipLedger: Sendable {
         if let project { seriesPerProject[project, default: 0] += 1 }
     }
 
-    /// Takes out a series that was removed (its resource keeps its owner while others remain).
-    public mutating func removed(project: String?) {
-        guard let project, let held = seriesPerProject[project] else { return }
-        seriesPerProject[project] = held > 1 ? held - 1 : nil
-    }
-
     /// Refuses a write by `writer` naming a resource that exists under another owner (none, for the host
     /// resources agents report, also counts as another).
     public func check(_ writer: WriterScope, resources: some Sequence<String>) throws(WriteRefusal) {

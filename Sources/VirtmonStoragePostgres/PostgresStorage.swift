@@ -243,6 +243,15 @@ public final class PostgresStorage: ChunkBackend {
         try await run(ChunkSQL.deleteEvents(.postgres, before: cutoff))
     }
 
+    public func deleteEmptySeries(_ candidates: [Int64]) async throws -> [Int64] {
+        var deleted: [Int64] = []
+        for start in stride(from: 0, to: candidates.count, by: 10_000) {
+            let (sql, values) = ChunkSQL.deleteEmptySeries(.postgres, candidates: Array(candidates[start..<min(start + 10_000, candidates.count)]))
+            for row in try await rows(sql, values) { deleted.append(try row[0].decode(Int64.self)) }
+        }
+        return deleted
+    }
+
     public func stats() async throws -> StorageStats {
         var stats = StorageStats()
         let sql = ChunkSQL.selectStats.replacingOccurrences(of: "COUNT(*)", with: "COUNT(*)::bigint")

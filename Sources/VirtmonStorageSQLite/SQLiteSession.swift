@@ -59,6 +59,13 @@ actor SQLiteSession {
         return state
     }
 
+    func deleteEmptySeries(_ candidates: [Int64]) throws -> [Int64] {
+        var deleted: [Int64] = []
+        let (sql, values) = ChunkSQL.deleteEmptySeries(.sqlite, candidates: candidates)
+        try connection.query(sql, values) { deleted.append($0.int64(0)) }
+        return deleted
+    }
+
     func spans() throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)] {
         var spans: [Int64: (first: Int64, last: Int64, walThrough: Int64)] = [:]
         try connection.query(ChunkSQL.selectSpans) { row in spans[row.int64(0)] = (row.int64(1), row.int64(2), row.int64(3)) }

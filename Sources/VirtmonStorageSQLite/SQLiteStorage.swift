@@ -61,6 +61,13 @@ public final class SQLiteStorage: ChunkBackend {
     public func deleteEvents(before cutoff: Int64) async throws {
         try await writer.run(ChunkSQL.deleteEvents(.sqlite, before: cutoff))
     }
+    public func deleteEmptySeries(_ candidates: [Int64]) async throws -> [Int64] {
+        var deleted: [Int64] = []
+        for start in stride(from: 0, to: candidates.count, by: 10_000) {
+            deleted += try await writer.deleteEmptySeries(Array(candidates[start..<min(start + 10_000, candidates.count)]))
+        }
+        return deleted
+    }
     public func spans() async throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)] { try await writer.spans() }
     public func legacySamples(after afterID: Int64, limit: Int) async throws -> [(id: Int64, stored: StoredSample)] {
         try await writer.legacySamples(after: afterID, limit: limit)

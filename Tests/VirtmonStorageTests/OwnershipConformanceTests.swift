@@ -55,4 +55,24 @@ struct OwnershipConformanceTests {
             _ = try await store.commit(IngestBatch(samples: [Self.sample("vm-x", "cpu", project: "p2", at: 7)], writer: WriterScope(project: "p2")))
         }
     }
+
+    @Test("series that retention empties are forgotten, and their resources' owners with them", arguments: StoreKind.available)
+    func retentionForgets(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { Task { await cleanup() } }
+        _ = try await store.commit(IngestBatch(samples: [Self.sample("vm-old", "cpu", project: "p2", at: 0)], writer: WriterScope(project: "p2", maxSeries: 1)))
+        _ = try await store.commit(IngestBatch(samples: [Self.sample("vm-kept", "cpu", project: "p1", at: 20)]))
+        await #expect(throws: WriteRefusal.self) {
+            _ = try await store.commit(IngestBatch(samples: [Self.sample("vm-old", "cpu", project: "p1", at: 21)], writer: WriterScope(project: "p1")))
+        }
+        let deleted = try await store.deleteSamples(before: Date(timeIntervalSince1970: 1_790_000_000 + 600))
+        #expect(deleted == 1)
+        if let engine = store as? ChunkStore {
+            #expect(try await engine.stats().series == 1, "the emptied series is gone from the store")
+        }
+        // p2's bound counts only what it still holds, and vm-old is free to be written again.
+        _ = try await store.commit(IngestBatch(samples: [Self.sample("vm-p2", "cpu", project: "p2", at: 22)], writer: WriterScope(project: "p2", maxSeries: 1)))
+        _ = try await store.commit(IngestBatch(samples: [Self.sample("vm-old", "cpu", project: "p1", at: 23)], writer: WriterScope(project: "p1")))
+        #expect(try await store.resources([QueryFilter(.projectID, .eq, .string("p1"))]).map(\.resourceID) == ["vm-kept", "vm-old"])
+    }
 }

@@ -144,6 +144,9 @@ public protocol ChunkBackend: Sendable {
     /// Deletes rows superseded by ids up to these bounds.
     func purgeSuperseded(chunksThrough: Int64, rollupsThrough: Int64) async throws
     func deleteEvents(before cutoff: Int64) async throws
+    /// Deletes those of `candidates` (series whose heads are empty) that hold no chunk and no rollup any more,
+    /// and answers their ids: retention then takes their memory too.
+    func deleteEmptySeries(_ candidates: [Int64]) async throws -> [Int64]
     /// Per series: earliest and latest time over readable chunks.
     func spans() async throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)]
     /// Legacy rows after `afterID`, oldest id first, with their row ids.

@@ -134,6 +134,18 @@ public enum ChunkSQL {
         ]
     }
 
+    /// Deletes those of the candidate series that have no chunk and no rollup left, answering their ids.
+    public static func deleteEmptySeries(_ dialect: SQLDialect, candidates: [Int64]) -> (String, [SQLValue]) {
+        var builder = SQLQueryBuilder(dialect: dialect)
+        let list = candidates.map { builder.bind(.integer($0)) }.joined(separator: ",")
+        return ("""
+            DELETE FROM series WHERE id IN (\(list))
+                AND NOT EXISTS (SELECT 1 FROM chunks WHERE chunks.series_id = series.id)
+                AND NOT EXISTS (SELECT 1 FROM rollups WHERE rollups.series_id = series.id)
+            RETURNING id
+            """, builder.bindings)
+    }
+
     /// Rows readable at a visibility bound (see `ChunkBackend`), bound as the given placeholder.
     static func visible(_ placeholder: String) -> String {
         "id <= \(placeholder) AND (superseded_by IS NULL OR superseded_by > \(placeholder))"

@@ -197,7 +197,28 @@ extension ChunkStore {
         }
         try await backend.deleteEvents(before: limit)
         try await refreshSpans()
+        try await forgetEmptySeries()
         return deleted
+    }
+
+    /// Removes series that retention emptied (no head, no chunk, no rollup), from the store and from memory,
+    /// so that what a tenant once wrote does not stay in memory for ever.
+    func forgetEmptySeries() async throws {
+        let candidates = series.filter { !$0.value.hasData && $0.value.head.isEmpty }.map(\.key).sorted()
+        guard !candidates.isEmpty else { return }
+        let gone = try await backend.deleteEmptySeries(candidates)
+        guard !gone.isEmpty else { return }
+        for id in gone {
+            guard let state = series.removeValue(forKey: id) else { continue }
+            ids.removeValue(forKey: state.key)
+            canonicalMetadata.removeValue(forKey: id)
+            seriesByMeter[state.key.meter]?.removeAll { $0 == id }
+            if seriesByMeter[state.key.meter]?.isEmpty == true { seriesByMeter.removeValue(forKey: state.key.meter) }
+        }
+        // Owners come from the series that remain: a resource whose data has all expired belongs to no one.
+        ledger = OwnershipLedger()
+        for (_, state) in series.sorted(by: { $0.key < $1.key }) { ledger.added(resource: state.key.resourceID, project: state.key.projectID) }
+        rebuildIndex()
     }
 
     /// Recomputes every series' first and last time from its chunks and head, and the index from those.
