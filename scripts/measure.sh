@@ -8,3 +8,5 @@ cpu_ticks() { local total=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && total=$
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 anon_kib() { awk '/^RssAnon/ { print $2 }' "/proc/$1/status"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Builds virtmon in release mode (quietly) and prints the binary's path.
+release_virtmon() { echo "building virtmon (release)..." >&2; swift build -c release --product virtmon >/dev/null; echo "$(swift build -c release --show-bin-path)/virtmon"; }
