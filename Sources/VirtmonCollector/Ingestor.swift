@@ -126,8 +126,8 @@ public final class Ingestor: Sendable {
                 return false
             }
         } catch let refusal as WriteRefusal {
-            // The sender's fault, not the store's: health is unaffected.
-            counters.commitFinished(seconds: (ContinuousClock.now - started).inSeconds, samples: nil, events: 0)
+            // The sender's fault, not the store's, and no write was tried: health neither worsens nor recovers.
+            counters.commitFinished(seconds: (ContinuousClock.now - started).inSeconds, samples: nil, events: 0, succeeded: false)
             switch refusal {
             case .foreignResource: throw IngestError(.foreignResource, refusal.description)
             case .seriesQuota(let project, _, _, _):
