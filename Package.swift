@@ -102,6 +102,7 @@ let package = Package(
                 "VirtmonModel", "VirtmonAgent", "VirtmonPollsters", "VirtmonPipeline", "VirtmonPublishers", "VirtmonLibvirt",
                 "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres", "VirtmonCollector", "VirtmonAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

@@ -18,6 +18,8 @@ public struct AgentRuntime: Sendable {
     let logger: Logger
     /// What the start-up line tells the operator.
     let summary: (host: String, dataDir: String, sources: [String])
+    /// This process's claim on the agent's data dir (identity, sequence numbers, spool).
+    let dataDirLock: DataDirLock
 
     /// Builds the agent the configuration describes, with the command line's changes. Fails, saying what is
     /// wrong, before anything starts.
@@ -36,6 +38,7 @@ public struct AgentRuntime: Sendable {
             for index in config.sinks.indices { config.sinks[index].publishers = options.publishers }
         }
 
+        let lock = try DataDirLock.acquire(config.dataDir, role: .agent, purpose: "virtmon agent")
         let identity = try AgentIdentity.load(dataDir: config.dataDir, host: config.host)
         let sequence = try SequenceAllocator(dataDir: config.dataDir)
         let factory = PublisherFactory(
@@ -102,7 +105,7 @@ public struct AgentRuntime: Sendable {
         let summary = (host: config.host, dataDir: config.dataDir,
                        sources: sources.map { "\($0.name) every \($0.interval)" })
         return AgentRuntime(scheduler: scheduler, publishers: orderedPublishers, monitors: monitors, cycles: cycles,
-                            logger: logger, summary: summary)
+                            logger: logger, summary: summary, dataDirLock: lock)
     }
 
     /// The supervisor with every enabled check, and each event type's handlers.

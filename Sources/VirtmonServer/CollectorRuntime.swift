@@ -15,6 +15,8 @@ public struct CollectorRuntime: Sendable {
     public let storage: any Storage
     public let ingestor: Ingestor
     public let adminToken: String
+    /// This process's claim on the data dir, held as long as the runtime is.
+    public let dataDirLock: DataDirLock
     let logger: Logger
     /// Called with the bound HTTP and UDP ports (useful with port 0).
     let onBound: @Sendable (_ http: Int?, _ udp: Int?) -> Void
@@ -22,7 +24,8 @@ public struct CollectorRuntime: Sendable {
 
     /// Opens the store named by the config; errors say which store and why.
     public static func build(
-        config: CollectorConfig, logger: Logger, onBound: @escaping @Sendable (_ http: Int?, _ udp: Int?) -> Void = { _, _ in }
+        config: CollectorConfig, logger: Logger, purpose: String = "virtmon collector",
+        onBound: @escaping @Sendable (_ http: Int?, _ udp: Int?) -> Void = { _, _ in }
     ) async throws -> CollectorRuntime {
         do {
             try config.validate()
@@ -32,7 +35,7 @@ public struct CollectorRuntime: Sendable {
         if !config.projectTokens.isEmpty && config.secret.isEmpty {
             logger.warning("UNSIGNED BATCHES ACCEPTED: project tokens are configured but no agent secret is; anyone who can reach the ingest port can store samples under any project (collector.allow_unsigned_batches is true)")
         }
-        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        let lock = try DataDirLock.acquire(config.dataDir, role: .collector, purpose: purpose)
         let storage = try await openStorage(config.storageURL, logger: logger)
         let adminToken = try config.adminToken ?? SecretFile.loadOrCreate(path: (config.dataDir as NSString).appendingPathComponent("admin-token"))
         var limits = IngestLimits()
@@ -40,7 +43,8 @@ public struct CollectorRuntime: Sendable {
         limits.maxMetadataBytes = config.maxMetadataBytes
         limits.maxSeriesPerProject = config.maxSeriesPerProject
         let ingestor = Ingestor(storage: storage, secret: config.secret, limits: limits, logger: logger)
-        return CollectorRuntime(config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, logger: logger, onBound: onBound)
+        return CollectorRuntime(
+            config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, dataDirLock: lock, logger: logger, onBound: onBound)
     }
 
     /// `sqlite:///PATH` or `postgres://…`.
@@ -120,7 +124,7 @@ public struct CollectorRuntime: Sendable {
             try await group.run()
         } catch {
             await storage.close()
-            throw error
+            throw ListenError.describe(error, listen: config.listen, udp: config.udp)
         }
         await storage.close()
     }

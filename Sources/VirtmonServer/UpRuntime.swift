@@ -14,6 +14,8 @@ public struct UpRuntime: Sendable {
         dataDir: String, listen: CollectorConfig.Endpoint, agentConfig: AgentConfig, interval: Duration?, logger: Logger,
         onReady: @escaping @Sendable (_ url: String, _ token: String) -> Void
     ) async throws -> UpRuntime {
+        // The data dir first: a second `up` on it stops here, before it writes anything or starts an agent.
+        let lock = try DataDirLock.acquire(dataDir, role: .collector, purpose: "virtmon up")
         var config = CollectorConfig(dataDir: dataDir)
         config.listen = listen
         config.udp = nil
@@ -21,7 +23,7 @@ public struct UpRuntime: Sendable {
         // The same file the collector would generate it into, read here so the ready message can name it.
         let token = try SecretFile.loadOrCreate(path: (dataDir as NSString).appendingPathComponent("admin-token"))
         config.adminToken = token
-        let collector = try await CollectorRuntime.build(config: config, logger: logger) { http, _ in
+        let collector = try await CollectorRuntime.build(config: config, logger: logger, purpose: "virtmon up") { http, _ in
             onReady("http://\(CollectorConfig.Endpoint(host: listen.host, port: http ?? listen.port))", token)
         }
         var agentConfig = agentConfig
@@ -30,6 +32,7 @@ public struct UpRuntime: Sendable {
         let options = AgentOptions(
             publishers: ["http://\(listen)/api/v1/batches"], interval: interval, dataDir: (dataDir as NSString).appendingPathComponent("agent"))
         let agent = try AgentRuntime.build(config: agentConfig, options: options, logger: logger)
+        withExtendedLifetime(lock) {}  // the collector holds the same lock from here on
         return UpRuntime(collector: collector, agent: agent, logger: logger)
     }
 
@@ -44,7 +47,7 @@ public struct UpRuntime: Sendable {
             try await group.run()
         } catch {
             await collector.storage.close()
-            throw error
+            throw ListenError.describe(error, listen: collector.config.listen, udp: collector.config.udp)
         }
         await collector.storage.close()
     }

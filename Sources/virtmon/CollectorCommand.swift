@@ -38,7 +38,12 @@ struct CollectorCommand: AsyncParsableCommand {
         if config.adminToken == nil {
             logger.notice("admin token in \((config.dataDir as NSString).appendingPathComponent("admin-token"))")
         }
-        try await runtime.run()
+        do {
+            try await runtime.run()
+        } catch let error as ListenError {
+            FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }
 

@@ -51,6 +51,11 @@ struct UpCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("virtmon: cannot start: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        try await runtime.run()
+        do {
+            try await runtime.run()
+        } catch let error as ListenError {
+            FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }

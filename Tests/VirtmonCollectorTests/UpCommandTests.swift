@@ -60,4 +60,40 @@ struct UpCommandTests {
         #expect(after >= before + 2)
         print("virtmon up: \(before) hardware.cpu.util samples before SIGINT (exit 0), \(after) after the restart with the same token")
     }
+
+    @Test("a second up or collector on the same data dir exits 2 at once naming the holder; another port's clash names the address; the first keeps ingesting",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil))
+    func oneOwnerPerDataDir() async throws {
+        let virtmon = BuiltExecutable.path("virtmon")!
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-owner-\(UUID().uuidString)").path
+        let otherDir = dataDir + "-other"
+        defer { try? FileManager.default.removeItem(atPath: dataDir); try? FileManager.default.removeItem(atPath: otherDir) }
+        let port = try CrashTests.freePort()
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: virtmon)
+        first.arguments = ["up", "--data-dir", dataDir, "--listen", "127.0.0.1:\(port)", "--interval", "0.5", "--log-level", "error"]
+        first.standardOutput = FileHandle.nullDevice
+        try first.run()
+        defer { kill(first.processIdentifier, SIGKILL) }
+        try await CrashTests.waitHealthy(port: port)
+        let token = try String(contentsOfFile: dataDir + "/admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let before = try await UpCommandTests.waitFor(1, port: port, token: token)
+
+        let otherPort = try CrashTests.freePort()
+        for arguments in [
+            ["up", "--data-dir", dataDir, "--listen", "127.0.0.1:\(otherPort)"],
+            ["collector", "--data-dir", dataDir, "--listen", "127.0.0.1:\(otherPort)", "--udp", "off"],
+        ] {
+            let second = try await ProcessRunner.run(virtmon, arguments)
+            #expect(second.status == 2, "\(arguments): \(second.stderr)")
+            #expect(second.stderr.contains("data dir \(dataDir) is in use by pid \(first.processIdentifier) (virtmon up, since"), "\(second.stderr)")
+        }
+        let clash = try await ProcessRunner.run(virtmon, ["collector", "--data-dir", otherDir, "--listen", "127.0.0.1:\(port)", "--udp", "off", "--log-level", "critical"])
+        #expect(clash.status == 2, "\(clash.stderr)")
+        #expect(clash.stderr.contains("cannot listen on 127.0.0.1:\(port): the address is in use by pid \(first.processIdentifier)"), "\(clash.stderr)")
+        // The first never noticed: it keeps storing its agent's samples.
+        let after = try await UpCommandTests.waitFor(before + 2, port: port, token: token)
+        #expect(after >= before + 2)
+        #expect(kill(first.processIdentifier, 0) == 0)
+    }
 }
