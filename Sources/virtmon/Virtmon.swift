@@ -15,6 +15,9 @@ struct Virtmon: AsyncParsableCommand {
     /// Parses and runs like ArgumentParser's own main, except that bad usage exits 2 (as the agent does for
     /// a bad configuration) rather than 64, so scripts can tell "over the limit" (1) from "called wrongly".
     static func main() async {
+        // What virtmon writes — the database, tokens, secrets, spool — is the operator's alone: files 0600,
+        // directories 0700, whatever umask the shell had.
+        umask(0o077)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -91,6 +91,10 @@ struct UpCommandTests {
         let clash = try await ProcessRunner.run(virtmon, ["collector", "--data-dir", otherDir, "--listen", "127.0.0.1:\(port)", "--udp", "off", "--log-level", "critical"])
         #expect(clash.status == 2, "\(clash.stderr)")
         #expect(clash.stderr.contains("cannot listen on 127.0.0.1:\(port): the address is in use by pid \(first.processIdentifier)"), "\(clash.stderr)")
+        // Its files are the operator's only.
+        let mode = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1 }
+        #expect(mode(dataDir) == 0o700)
+        for file in ["virtmon.db", "admin-token", "agent-secret", "collector.lock"] { #expect(mode(dataDir + "/" + file) == 0o600, "\(file): \(String(mode(dataDir + "/" + file), radix: 8))") }
         // The first never noticed: it keeps storing its agent's samples.
         let after = try await UpCommandTests.waitFor(before + 2, port: port, token: token)
         #expect(after >= before + 2)
