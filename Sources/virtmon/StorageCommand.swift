@@ -6,14 +6,21 @@ import VirtmonStorage
 
 struct StorageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "storage", abstract: "Inspect or compact a store directly (stop the collector first).",
+        commandName: "storage", abstract: "Inspect or compact a store directly (refused while a collector holds its data dir).",
         subcommands: [Stats.self, Compact.self])
 
     struct Target: ParsableArguments {
-        @Option(name: .long, help: "sqlite:///PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.")
-        var storage: String
+        @Option(name: .long, help: "sqlite:///PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DB. Default: the data dir's SQLite store.")
+        var storage: String?
+        @Option(name: .long, help: "Data directory whose store to open (env VIRTMON_DATA_DIR; default as for the collector).")
+        var dataDir: String?
         @Flag(name: .long, help: "Print JSON.")
         var json = false
+
+        /// The store URL in effect.
+        var url: String {
+            storage ?? CollectorConfig(dataDir: dataDir ?? ProcessInfo.processInfo.environment["VIRTMON_DATA_DIR"] ?? AgentConfig.defaultDataDir()).storageURL
+        }
     }
 
     struct Stats: AsyncParsableCommand {
@@ -21,7 +28,8 @@ struct StorageCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
-            let store = try await StorageCommand.open(target.storage)
+            let (store, lock) = try await StorageCommand.open(target.url)
+            defer { withExtendedLifetime(lock) {} }
             let stats = try await store.stats()
             await store.close()
             StorageCommand.print(stats, json: target.json)
@@ -34,7 +42,8 @@ struct StorageCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
-            let store = try await StorageCommand.open(target.storage)
+            let (store, lock) = try await StorageCommand.open(target.url)
+            defer { withExtendedLifetime(lock) {} }
             var report = try await store.maintain(at: Date(), sealAll: true)
             var passes = 1
             // Each pass merges one size class further; a last one purges what the one before replaced.
@@ -49,11 +58,27 @@ struct StorageCommand: AsyncParsableCommand {
         }
     }
 
-    static func open(_ url: String) async throws -> ChunkStore {
+    /// Opens an existing store; a SQLite store only while no collector holds its directory (the lock is held
+    /// until the command ends). A path that does not exist is refused rather than created empty.
+    static func open(_ url: String) async throws -> (ChunkStore, DataDirLock?) {
+        var lock: DataDirLock?
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard FileManager.default.fileExists(atPath: path) else {
+                FileHandle.standardError.write(Data("virtmon: no store at \(path): give the collector's --storage URL or its --data-dir\n".utf8))
+                throw ExitCode(2)
+            }
+            do {
+                lock = try DataDirLock.acquire((path as NSString).deletingLastPathComponent, role: .collector, purpose: "virtmon storage")
+            } catch {
+                FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         do {
             // Opened as the engine itself: casting the `any Storage` that openStorage returns with `as?` gave a
             // reference that crashed on first use when built with Swift 6.3.
-            return try await CollectorRuntime.openChunkStore(url, logger: Logger(label: "virtmon.storage"))
+            return (try await CollectorRuntime.openChunkStore(url, logger: Logger(label: "virtmon.storage")), lock)
         } catch {
             FileHandle.standardError.write(Data("virtmon: cannot open \(StorageURL.redacted(url)): \(error)\n".utf8))
             throw ExitCode(2)

@@ -91,6 +91,12 @@ struct UpCommandTests {
         let clash = try await ProcessRunner.run(virtmon, ["collector", "--data-dir", otherDir, "--listen", "127.0.0.1:\(port)", "--udp", "off", "--log-level", "critical"])
         #expect(clash.status == 2, "\(clash.stderr)")
         #expect(clash.stderr.contains("cannot listen on 127.0.0.1:\(port): the address is in use by pid \(first.processIdentifier)"), "\(clash.stderr)")
+        // The store tools do no harm: refused while the collector holds the dir, and never create a store.
+        let busy = try await ProcessRunner.run(virtmon, ["storage", "stats", "--data-dir", dataDir])
+        #expect(busy.status == 2 && busy.stderr.contains("is in use by pid \(first.processIdentifier)"), "\(busy.stderr)")
+        let typo = try await ProcessRunner.run(virtmon, ["storage", "stats", "--storage", "sqlite://\(otherDir)/typo.db"])
+        #expect(typo.status == 2 && typo.stderr.contains("no store at \(otherDir)/typo.db"), "\(typo.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: otherDir + "/typo.db"))
         // Its files are the operator's only.
         let mode = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1 }
         #expect(mode(dataDir) == 0o700)
