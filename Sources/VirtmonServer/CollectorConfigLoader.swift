@@ -41,7 +41,7 @@ public enum CollectorConfigLoader {
         let reader = ConfigReader(file: file)
         let keys = ["listen", "udp", "storage", "data_dir", "secret", "admin_token", "project_tokens", "retention", "maintenance_interval", "clock_window", "log_level",
                     "allow_unsigned_batches", "max_statistics_rows", "max_series_per_project", "max_metadata_bytes",
-                    "max_connections", "max_connections_per_address", "header_timeout", "idle_timeout", "request_timeout"]
+                    "max_connections", "max_connections_per_address", "header_timeout", "idle_timeout", "request_timeout", "storage_startup_timeout"]
         for (key, value) in try reader.mapping(section, "collector", known: keys) {
             switch key {
             case "listen":
@@ -93,6 +93,8 @@ public enum CollectorConfigLoader {
             case "max_connections_per_address": config.connections.maxPerAddress = try count(reader, value, "collector.max_connections_per_address")
             case "header_timeout": config.connections.headerTimeout = try reader.duration(value, "collector.header_timeout", minimum: .seconds(1))
             case "idle_timeout": config.connections.idleTimeout = try reader.duration(value, "collector.idle_timeout", minimum: .seconds(1))
+            case "storage_startup_timeout":
+                config.storageStartupTimeout = try reader.duration(value, "collector.storage_startup_timeout", minimum: .seconds(1))
             case "request_timeout": config.connections.requestTimeout = try reader.duration(value, "collector.request_timeout", minimum: .seconds(1))
             case "log_level":
                 let level = try reader.string(value, "collector.log_level")

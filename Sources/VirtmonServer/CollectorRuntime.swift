@@ -36,7 +36,7 @@ public struct CollectorRuntime: Sendable {
             logger.warning("UNSIGNED BATCHES ACCEPTED: project tokens are configured but no agent secret is; anyone who can reach the ingest port can store samples under any project (collector.allow_unsigned_batches is true)")
         }
         let lock = try DataDirLock.acquire(config.dataDir, role: .collector, purpose: purpose)
-        let storage = try await openStorage(config.storageURL, logger: logger)
+        let storage = try await openStorage(config.storageURL, logger: logger, startupTimeout: config.storageStartupTimeout)
         let adminToken = try config.adminToken ?? SecretFile.loadOrCreate(path: (config.dataDir as NSString).appendingPathComponent("admin-token"))
         var limits = IngestLimits()
         limits.clockWindow = config.clockWindow.inSeconds
@@ -48,12 +48,12 @@ public struct CollectorRuntime: Sendable {
     }
 
     /// `sqlite:///PATH` or `postgres://…`.
-    public static func openStorage(_ url: String, logger: Logger) async throws -> any Storage {
-        try await openChunkStore(url, logger: logger)
+    public static func openStorage(_ url: String, logger: Logger, startupTimeout: Duration = .seconds(30)) async throws -> any Storage {
+        try await openChunkStore(url, logger: logger, startupTimeout: startupTimeout)
     }
 
     /// The same, as the engine itself (for the storage command's housekeeping and figures).
-    public static func openChunkStore(_ url: String, logger: Logger) async throws -> ChunkStore {
+    public static func openChunkStore(_ url: String, logger: Logger, startupTimeout: Duration = .seconds(30)) async throws -> ChunkStore {
         if url.hasPrefix("sqlite://") {
             let path = String(url.dropFirst("sqlite://".count))
             guard path.hasPrefix("/") else {
@@ -62,7 +62,7 @@ public struct CollectorRuntime: Sendable {
             return try await SQLiteStorage.open(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try await PostgresStorage.open(url: url, logger: logger)
+            return try await PostgresStorage.open(url: url, logger: logger, startupTimeout: startupTimeout)
         }
         throw StorageURLError(url: url, reason: "unknown storage; use sqlite:///PATH or postgres://USER@HOST:PORT/DATABASE")
     }

@@ -4,6 +4,11 @@ import PostgresNIO
 import VirtmonModel
 import VirtmonStorage
 
+/// A PostgreSQL store that could not be opened at start-up, with the server and its reason.
+public struct PostgresStartError: Error, CustomStringConvertible {
+    public var description: String
+}
+
 /// The scale-out store's persistence: PostgreSQL through a pooled postgres-nio client, with the chunk engine's
 /// tables as in SQLite (chunks as bytea, series metadata as JSONB).
 public final class PostgresStorage: ChunkBackend {
@@ -14,8 +19,9 @@ public final class PostgresStorage: ChunkBackend {
     public let displayURL: String
 
     /// Connects, migrates and opens the engine over the database.
-    public static func open(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres"), options: ChunkStoreOptions = ChunkStoreOptions()) async throws -> ChunkStore {
-        let backend = try await PostgresStorage(url: url, logger: logger)
+    public static func open(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres"), options: ChunkStoreOptions = ChunkStoreOptions(),
+                            startupTimeout: Duration = .seconds(30)) async throws -> ChunkStore {
+        let backend = try await PostgresStorage(url: url, logger: logger, startupTimeout: startupTimeout)
         do {
             return try await ChunkStore(backend: backend, options: options)
         } catch {
@@ -24,9 +30,13 @@ public final class PostgresStorage: ChunkBackend {
         }
     }
 
-    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`) and migrates the schema.
-    public init(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres")) async throws {
+    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`) and migrates the schema. A server
+    /// that cannot be reached or refuses is retried with backoff for up to `startupTimeout`, with a warning per
+    /// attempt naming the server and its reason; then this throws `PostgresStartError` (the pool alone would
+    /// retry for ever and never say why).
+    public init(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres"), startupTimeout: Duration = .seconds(30)) async throws {
         let configuration = try PostgresStorage.configuration(from: url)
+        try await PostgresStorage.probe(configuration, url: StorageURL.redacted(url), logger: logger, timeout: startupTimeout)
         self.logger = logger
         displayURL = StorageURL.redacted(url)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -40,6 +50,65 @@ public final class PostgresStorage: ChunkBackend {
             runner.cancel()
             throw error
         }
+    }
+
+    /// One connection, tried until it succeeds or `timeout` has passed: 0.5 s doubling to 5 s between tries.
+    static func probe(_ configuration: PostgresClient.Configuration, url: String, logger: Logger, timeout: Duration) async throws {
+        let host = configuration.host ?? "localhost"
+        let port = configuration.port ?? 5432
+        var settings = PostgresConnection.Configuration(
+            host: host, port: port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: .disable)
+        settings.options.connectTimeout = .seconds(5)
+        let deadline = ContinuousClock.now + timeout
+        var delay = Duration.milliseconds(500)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let connection = try await PostgresConnection.connect(configuration: settings, id: attempt, logger: logger)
+                try await connection.close()
+                return
+            } catch {
+                let reason = PostgresStorage.reason(error)
+                guard ContinuousClock.now + delay < deadline else {
+                    throw PostgresStartError(description: "PostgreSQL at \(host):\(port) (\(url)) could not be used within \(timeout.components.seconds) s: \(reason)")
+                }
+                logger.warning("PostgreSQL at \(host):\(port) is not answering (attempt \(attempt)): \(reason); retrying in \(delay)")
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// The server's message and SQLSTATE, or the socket's reason: postgres-nio's own description of a
+    /// PSQLError is a placeholder unless asked with `String(reflecting:)`.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return message + state
+            }
+            if let underlying = error.underlying { return socketReason(underlying) }
+            return "\(error.code)"
+        }
+        return socketReason(error)
+    }
+
+    /// NIO's connection errors in words: the errno they carry, or a name that did not resolve.
+    static func socketReason(_ error: any Error) -> String {
+        let text = String(reflecting: error)
+        if let range = text.range(of: "(errno: "), let number = Int32(text[range.upperBound...].prefix(while: \.isNumber)) {
+            switch number {
+            case ECONNREFUSED: return "connection refused (nothing listens there, or a firewall refuses)"
+            case ETIMEDOUT: return "connection timed out"
+            case EHOSTUNREACH, ENETUNREACH: return "no route to the host"
+            default: return String(cString: strerror(number)).lowercased()
+            }
+        }
+        if text.localizedCaseInsensitiveContains("dns") || text.contains("resolution") { return "the host name does not resolve" }
+        if text.contains("connectTimeout") || text.localizedCaseInsensitiveContains("timeout") { return "no answer within 5 s" }
+        return text
     }
 
     /// Parses a postgres:// URL into client settings; TLS is off (loopback or a trusted network).
