@@ -36,7 +36,7 @@ public struct APIClient: Sendable {
         // URLComponents leaves '+' alone, which a server reads as a space.
         let encodedQuery = components?.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         components?.percentEncodedQuery = encodedQuery
-        guard let url = components?.string else { throw Failure(description: "bad endpoint '\(endpoint)'") }
+        guard let url = components?.string else { throw Failure(description: "bad collector endpoint '\(endpoint)': use a URL such as http://HOST:PORT (--endpoint or VIRTMON_ENDPOINT)") }
         var request = HTTPClientRequest(url: url)
         if let token { request.headers.add(name: "X-Auth-Token", value: token) }
         let response: HTTPClientResponse

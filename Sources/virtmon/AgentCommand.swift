@@ -33,9 +33,8 @@ struct AgentCommand: AsyncParsableCommand {
     func validate() throws {
         if let cycles, cycles < 1 { throw ValidationError("--cycles must be 1 or more") }
         if once, cycles != nil { throw ValidationError("--once and --cycles exclude each other") }
-        if let interval, ConfigDuration.parse(interval) == nil {
-            throw ValidationError("--interval must be a duration such as 10, 2.5, 500ms or 1m; got '\(interval)'")
-        }
+        try OptionChecks.interval(interval)
+        try OptionChecks.logLevel(logLevel)
     }
 
     func run() async throws {

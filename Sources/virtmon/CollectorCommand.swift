@@ -23,6 +23,10 @@ struct CollectorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    func validate() throws {
+        try OptionChecks.logLevel(logLevel)
+    }
+
     func run() async throws {
         let config = try CollectorOptions.resolve(
             file: config, listen: listen, udp: udp, storage: storage, dataDir: dataDir, secret: secret, adminToken: adminToken,

@@ -14,6 +14,10 @@ struct ClientOptions: ParsableArguments {
 
     var client: APIClient { APIClient(endpoint: endpoint, token: token) }
 
+    func validate() throws {
+        try OptionChecks.endpoint(endpoint)
+    }
+
     /// Fetches and prints; failures go to stderr with exit 1.
     func show(_ path: String, _ query: [(String, String)], columns: [(String, String)]) async throws {
         do {
@@ -97,8 +101,13 @@ struct StatisticsCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
     @Option(name: .shortAndLong, help: "Meter name.")
     var meter: String
-    @Option(name: .shortAndLong, help: "Period in seconds (0 or absent: one row over everything).")
-    var period: Int?
+    // Unconditional, so that `-p -5` reaches the check below instead of reading as a missing value.
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Period in seconds (0 or absent: one row over everything).")
+    var period: String?
+
+    func validate() throws {
+        try OptionChecks.period(period)
+    }
     @Option(name: .shortAndLong, help: "Group by (repeatable): resource_id, project_id, user_id, source, resource_metadata.KEY.")
     var groupby: [String] = []
     @Option(name: .shortAndLong, help: "Aggregate (repeatable): avg, min, max, sum, count, stddev, cardinality<-FIELD.")
@@ -108,7 +117,7 @@ struct StatisticsCommand: AsyncParsableCommand {
 
     func run() async throws {
         var parameters = try SimpleQuery.parameters(query)
-        if let period { parameters.append(("period", String(period))) }
+        if let period { parameters.append(("period", period)) }
         parameters += groupby.map { ("groupby", $0) }
         var columns: [(String, String)] = [("Period", "period"), ("Period Start", "period_start"), ("Period End", "period_end")]
         if !groupby.isEmpty { columns.append(("Group By", "groupby")) }

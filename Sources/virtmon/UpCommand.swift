@@ -19,9 +19,8 @@ struct UpCommand: AsyncParsableCommand {
 
     func validate() throws {
         if CollectorConfig.Endpoint(parsing: listen) == nil { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
-        if let interval, ConfigDuration.parse(interval) == nil {
-            throw ValidationError("--interval must be a duration such as 10, 2.5, 500ms or 1m; got '\(interval)'")
-        }
+        try OptionChecks.interval(interval)
+        try OptionChecks.logLevel(logLevel)
     }
 
     func run() async throws {

@@ -37,4 +37,25 @@ struct CLITests {
         let unreachable = try await ProcessRunner.run(virtmon, ["meter", "list", "--endpoint", "http://127.0.0.1:1"])
         #expect(unreachable.status == 1 && unreachable.stderr.contains("cannot reach the collector"))
     }
+
+    @Test("bad values on the command line: exit 2 and a message naming the value and what is accepted",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil))
+    func badValues() async throws {
+        let virtmon = BuiltExecutable.path("virtmon")!
+        let cases: [([String], String)] = [
+            (["agent", "--log-level", "bogus"], "--log-level must be one of trace, debug, info, notice, warning, error, critical; got 'bogus'"),
+            (["collector", "--log-level", "loud"], "--log-level must be one of"),
+            (["up", "--log-level", "x"], "--log-level must be one of"),
+            (["agent", "--interval", "0"], "--interval '0' is not a usable interval"),
+            (["up", "--interval", "soon"], "--interval 'soon' is not a usable interval"),
+            (["statistics", "-m", "cpu", "-p", "-5"], "--period must be a whole number of seconds, 0 or more; got '-5'"),
+            (["statistics", "-m", "cpu", "-p", "1.5"], "got '1.5'"),
+            (["meter", "list", "--endpoint", "127.0.0.1:8777"], "--endpoint must be a URL such as http://HOST:PORT (with the scheme); got '127.0.0.1:8777'"),
+        ]
+        for (arguments, message) in cases {
+            let result = try await ProcessRunner.run(virtmon, arguments)
+            #expect(result.status == 2, "\(arguments): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
 }
