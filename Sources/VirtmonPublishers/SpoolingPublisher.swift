@@ -28,6 +28,8 @@ public actor SpoolingPublisher: Publisher {
     private let wake: AsyncStream<Void>.Continuation
     private var consecutiveFailures = 0
     private var delivered = DeliveryCounts()
+    /// Why the latest attempt failed, until one succeeds.
+    public private(set) var lastFailure: String?
 
     /// What has been delivered since start.
     public struct DeliveryCounts: Sendable, Hashable {
@@ -44,6 +46,7 @@ public actor SpoolingPublisher: Publisher {
         self.target = transport.target
         self.transport = transport
         self.spool = spool
+        spoolPath = spool.directory
         self.identity = identity
         self.sequence = sequence
         self.signature = signature
@@ -64,6 +67,9 @@ public actor SpoolingPublisher: Publisher {
 
     /// Batches waiting in the spool.
     public var spooledBatches: Int { spool.entries.count }
+    /// Where they wait.
+    public nonisolated var spoolDirectory: String { spoolPath }
+    private nonisolated let spoolPath: String
     /// Batches and samples evicted to keep the spool within its bound.
     public var evicted: Spool.Eviction { spool.evicted }
     public var deliveryCounts: DeliveryCounts { delivered }
@@ -177,6 +183,7 @@ public actor SpoolingPublisher: Publisher {
         } catch {
             consecutiveFailures += 1
             delivered.failedAttempts += 1
+            lastFailure = error.description
             // The first failure and then every tenth are logged, so an outage of hours does not flood the log.
             if consecutiveFailures == 1 || consecutiveFailures % 10 == 0 {
                 logger.warning("destination did not accept a batch; it stays spooled",
@@ -189,6 +196,7 @@ public actor SpoolingPublisher: Publisher {
             logger.notice("destination is back", metadata: ["failed_attempts": "\(consecutiveFailures)"])
         }
         consecutiveFailures = 0
+        lastFailure = nil
         spool.remove(entry)
         delivered.batches += 1
         delivered.samples += entry.sampleCount

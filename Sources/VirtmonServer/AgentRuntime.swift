@@ -186,6 +186,17 @@ public struct AgentRuntime: Sendable {
             configuration: ServiceGroupConfiguration(
                 services: serviceConfigurations(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        // A bounded run (--once, --cycles) says whether it delivered: a script must not take "exit 0" for
+        // "stored" while the batches sit in the spool.
+        guard cycles != nil else { return }
+        var undelivered: [String] = []
+        for case let publisher as SpoolingPublisher in publishers {
+            let left = await publisher.spooledBatches
+            guard left > 0 else { continue }
+            let reason = await publisher.lastFailure.map { AgentDeliveryError.advice(for: $0) } ?? "not sent before the flush timeout"
+            undelivered.append("\(left) batch\(left == 1 ? "" : "es") not delivered to \(publisher.target): \(reason); they stay in \(publisher.spoolDirectory) and go out on the next start")
+        }
+        if !undelivered.isEmpty { throw AgentDeliveryError(message: undelivered.joined(separator: "\n")) }
     }
 
     /// The one line that says what this agent is about to do.
@@ -213,6 +224,23 @@ public struct AgentRuntime: Sendable {
         services.append(
             .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "scheduler"))
         return services
+    }
+}
+
+/// Batches a bounded run could not deliver, with what the destination said and what to do.
+public struct AgentDeliveryError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+
+    /// The destination's answer, with the fix for the answers that have an obvious one.
+    static func advice(for failure: String) -> String {
+        if failure.hasPrefix("answered 401") && failure.contains("signed batches") {
+            return "\(failure) — the collector requires signed batches: set publishing.secret to its secret (for `virtmon up`, the contents of DATA_DIR/agent-secret)"
+        }
+        if failure.hasPrefix("answered 404") {
+            return "\(failure) — check the publisher URL's path: the collector ingests at /api/v1/batches"
+        }
+        return failure
     }
 }
 

@@ -50,6 +50,11 @@ struct AgentCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        try await runtime.run()
+        do {
+            try await runtime.run()
+        } catch let error as AgentDeliveryError {
+            FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }

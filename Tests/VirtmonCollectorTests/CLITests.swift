@@ -58,4 +58,27 @@ struct CLITests {
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
     }
+
+    @Test("agent --once exits 1 naming what the collector answered and the fix when its batches were not stored",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil))
+    func undeliveredOnce() async throws {
+        let collector = try await CollectorHarness()
+        defer { Task { await collector.stop() } }
+        let virtmon = BuiltExecutable.path("virtmon")!
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-once-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let cases: [(String, String)] = [
+            ("\(collector.base)/api/v1/batches", "the collector requires signed batches: set publishing.secret"),
+            ("\(collector.base)/v1/batches", "check the publisher URL's path: the collector ingests at /api/v1/batches"),
+        ]
+        for (index, (url, advice)) in cases.enumerated() {
+            let result = try await ProcessRunner.run(virtmon, [
+                "agent", "--once", "--interval", "0.2", "--data-dir", "\(dataDir)/\(index)", "--publisher", url,
+                "--libvirt-uri", "off", "--log-level", "critical",
+            ])
+            #expect(result.status == 1, "\(url): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("not delivered to \(url)") && result.stderr.contains(advice), "\(result.stderr)")
+            #expect(result.stderr.contains("go out on the next start"))
+        }
+    }
 }
