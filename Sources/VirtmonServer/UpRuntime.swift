@@ -12,11 +12,16 @@ public struct UpRuntime: Sendable {
 
     public static func build(
         dataDir: String, listen: CollectorConfig.Endpoint, agentConfig: AgentConfig, interval: Duration?, logger: Logger,
+        collectorConfig: CollectorConfig? = nil,
         onReady: @escaping @Sendable (_ url: String, _ token: String) -> Void
     ) async throws -> UpRuntime {
         // The data dir first: a second `up` on it stops here, before it writes anything or starts an agent.
         let lock = try DataDirLock.acquire(dataDir, role: .collector, purpose: "virtmon up")
-        var config = CollectorConfig(dataDir: dataDir)
+        // The config file's collector section applies (retention, bounds, project tokens); up decides the
+        // data dir, the address, no UDP, and its own generated secret and token.
+        var config = collectorConfig ?? CollectorConfig(dataDir: dataDir)
+        config.dataDir = dataDir
+        config.storage = nil
         config.listen = listen
         config.udp = nil
         config.secret = try SecretFile.loadOrCreate(path: (dataDir as NSString).appendingPathComponent("agent-secret"))

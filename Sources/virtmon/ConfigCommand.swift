@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VirtmonServer
+import VirtmonStorage
 
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,12 @@ struct ConfigCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let config = try ConfigLoader.load(path: file)
+                // The collector: section too, as `virtmon collector` and `up` would read it.
+                var collector = CollectorConfig(dataDir: config.dataDir)
+                try CollectorConfigLoader.load(path: file, into: &collector)
+                try collector.validate()
                 print(ConfigSummary.describe(config, file: file))
+                print("collector: listen \(collector.listen), udp \(collector.udp.map(\.description) ?? "off"), storage \(StorageURL.redacted(collector.storageURL)), retention \(collector.retention), \(collector.projectTokens.count) project token(s)")
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(1)

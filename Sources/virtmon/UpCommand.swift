@@ -8,38 +8,64 @@ struct UpCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Data directory: SQLite file, admin token, agent spool. Default as for the agent.")
     var dataDir: String?
-    @Option(name: .long, help: "HTTP address of the API.")
-    var listen = "127.0.0.1:8777"
+    @Option(name: .long, help: "HTTP address of the API (env VIRTMON_LISTEN, then the config's collector.listen; default 127.0.0.1:8777).")
+    var listen: String?
     @Option(name: .long, help: "Seconds between agent cycles (10, 2.5, 500ms, 1m).")
     var interval: String?
-    @Option(name: .long, help: "YAML configuration for the agent part.")
+    @Option(name: .long, help: "YAML configuration: its agent settings and its collector: section.")
     var config: String?
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "notice"
 
+    /// How to run this same virtmon from the shell: `swift run virtmon` from a checkout, else the binary.
+    static var selfCommand: String {
+        let path = CommandLine.arguments.first ?? "virtmon"
+        if path.contains("/.build/") { return "swift run virtmon" }
+        return path.contains("/") ? path : "virtmon"
+    }
+
     func validate() throws {
-        if CollectorConfig.Endpoint(parsing: listen) == nil { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
+        if let listen, CollectorConfig.Endpoint(parsing: listen) == nil { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
         try OptionChecks.interval(interval)
         try OptionChecks.logLevel(logLevel)
     }
 
     func run() async throws {
         let agentConfig = try AgentConfigFile.load(config)
-        let directory = dataDir ?? AgentConfig.defaultDataDir()
+        // Flags, then environment, then the file, then defaults — as for `virtmon collector`.
+        var collectorConfig = CollectorConfig(dataDir: AgentConfig.defaultDataDir())
+        if let config {
+            do {
+                try CollectorConfigLoader.load(path: config, into: &collectorConfig)
+            } catch {
+                FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let listenText = listen ?? environment["VIRTMON_LISTEN"] ?? collectorConfig.listen.description
+        guard let endpoint = CollectorConfig.Endpoint(parsing: listenText) else {
+            FileHandle.standardError.write(Data("virtmon: VIRTMON_LISTEN must be HOST:PORT, got '\(listenText)'\n".utf8))
+            throw ExitCode(2)
+        }
+        let directory = dataDir ?? environment["VIRTMON_DATA_DIR"] ?? AgentConfig.defaultDataDir()
         let logger = LoggingBootstrap.logger(label: "virtmon", level: logLevel)
         let runtime: UpRuntime
         do {
             runtime = try await UpRuntime.build(
-                dataDir: directory, listen: CollectorConfig.Endpoint(parsing: listen)!, agentConfig: agentConfig,
-                interval: interval.flatMap(ConfigDuration.parse), logger: logger
+                dataDir: directory, listen: endpoint, agentConfig: agentConfig,
+                interval: interval.flatMap(ConfigDuration.parse), logger: logger, collectorConfig: collectorConfig
             ) { url, token in
                 let text = """
                     virtmon is up.
                       API          \(url)   (Ceilometer v2 under /v2, virtmon's own under /api/v1)
                       admin token  \(token)
                       data         \(directory)
-                    Try:  virtmon meter list
-                          virtmon statistics -m hardware.cpu.util -p 60
+                      agent secret \((directory as NSString).appendingPathComponent("agent-secret"))
+                    An agent on another host (with publishing.secret set to that file's contents):
+                          virtmon agent --publisher \(url)/api/v1/batches --config agent.yaml
+                    Try:  \(UpCommand.selfCommand) meter list
+                          \(UpCommand.selfCommand) statistics -m hardware.cpu.util -p 60
                           ceilometer --os-endpoint \(url) --os-token \(token) meter-list
                     Ctrl-C stops; a restart continues with the same data.
 

@@ -81,4 +81,29 @@ struct CLITests {
             #expect(result.stderr.contains("go out on the next start"))
         }
     }
+
+    @Test("config check validates the collector: section too; up listens where the config's collector.listen says",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil))
+    func oneConfigurationStory() async throws {
+        let virtmon = BuiltExecutable.path("virtmon")!
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let typo = directory.appendingPathComponent("typo.yaml").path
+        try "collector:\n  retension: 7d\n".write(toFile: typo, atomically: true, encoding: .utf8)
+        let checked = try await ProcessRunner.run(virtmon, ["config", "check", typo])
+        #expect(checked.status == 1 && checked.stderr.contains("typo.yaml:2:3: unknown key 'retension' in collector (did you mean 'retention'?)"), "\(checked.stderr)")
+        #expect(!checked.stdout.contains("OK"))
+
+        let port = try CrashTests.freePort()
+        let file = directory.appendingPathComponent("up.yaml").path
+        try "collector:\n  listen: 127.0.0.1:\(port)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: virtmon)
+        up.arguments = ["up", "--config", file, "--data-dir", directory.appendingPathComponent("data").path, "--log-level", "critical"]
+        up.standardOutput = FileHandle.nullDevice
+        try up.run()
+        defer { kill(up.processIdentifier, SIGKILL) }
+        try await CrashTests.waitHealthy(port: port)
+    }
 }
