@@ -14,6 +14,7 @@ public enum APIServer {
         HealthRoutes(environment: environment).register(on: router)
         V1Routes(environment: environment).register(on: router)
         CeilometerRoutes(environment: environment).register(on: router)
+        CeilometerEvents(environment: environment).register(on: router)
         return router
     }
 

@@ -103,6 +103,10 @@ public enum OpenAPIDocument {
             "resource_id": string, "project_id": nullableString, "user_id": nullableString, "source": string,
             "first_sample": string, "last_sample": string, "metadata": anyObject, "meters": array(string),
         ], required: ["resource_id", "meters"]),
+        "CeilometerEvent": object([
+            "message_id": string, "event_type": string, "generated": string, "raw": anyObject,
+            "traits": array(object(["name": string, "type": string, "value": string], required: ["name", "type", "value"])),
+        ], required: ["message_id", "event_type", "generated", "traits"]),
         "Host": object(["host": string, "agent": string, "last_seen": string, "batches": integer], required: ["host", "agent"]),
         "Event": object([
             "id": string, "time": string, "type": string, "level": .object(["type": "string", "enum": ["info", "error", "fatal"]]),
@@ -145,6 +149,9 @@ public enum OpenAPIDocument {
             "/v2/resources/{id}": .object(["get": operation("one resource", parameters: [path("id", "resource id")], ok: ref("Resource"), ceilometer: true)]),
             "/v2/capabilities": .object(["get": operation("what the API supports", ok: anyObject, ceilometer: true)]),
             "/v2/alarms": .object(["get": operation("alarms (none yet)", ok: array(anyObject), ceilometer: true)]),
+            "/v2/events": .object(["get": operation("monitor events in Ceilometer's event shape (admin; none for a project)", parameters: ceilometerFilters + [limit], ok: array(ref("CeilometerEvent")), ceilometer: true)]),
+            "/v2/events/{id}": .object(["get": operation("one event", parameters: [path("id", "message id")], ok: ref("CeilometerEvent"), ceilometer: true)]),
+            "/v2/event_types": .object(["get": operation("event types seen", ok: array(string), ceilometer: true)]),
             "/api/v1/hosts": .object(["get": operation("agents' hosts (admin)", ok: array(ref("Host")), ceilometer: false)]),
             "/api/v1/meters": .object(["get": operation("meters", parameters: ownFilters, ok: array(ref("Meter")), ceilometer: false)]),
             "/api/v1/resources": .object(["get": operation("resources", parameters: ownFilters, ok: array(ref("OwnResource")), ceilometer: false)]),

@@ -3,6 +3,8 @@ import VirtmonModel
 
 /// Which monitor events to return, newest first.
 public struct EventQuery: Sendable, Hashable {
+    /// One event by its id.
+    public var id: String?
     public var type: String?
     public var level: EventLevel?
     public var host: String?
@@ -23,6 +25,7 @@ public struct EventQuery: Sendable, Hashable {
 
     /// The reference semantics: every given condition holds; `since` inclusive, `until` exclusive.
     public func matches(_ event: Event) -> Bool {
+        if let id, event.id != id { return false }
         if let type, event.type != type { return false }
         if let level, event.level != level { return false }
         if let host, event.host != host { return false }

@@ -16,6 +16,7 @@ public struct SQLQueryBuilder: Sendable {
     /// Conditions over the events table.
     public mutating func eventWhereClause(_ query: EventQuery) -> String {
         var conditions: [String] = []
+        if let id = query.id { conditions.append("id = \(bind(.text(id)))") }
         if let type = query.type { conditions.append("type = \(bind(.text(type)))") }
         if let level = query.level { conditions.append("level = \(bind(.text(level.rawValue)))") }
         if let host = query.host { conditions.append("host = \(bind(.text(host)))") }

@@ -73,6 +73,25 @@ struct CeilometerClientTests {
         #expect(created.contains("memory.usage") && created.contains("512"))
         let after = try await run("sample-list", "-m", "memory.usage")
         #expect(after.contains("vm-gamma"))
-        print("ceilometer CLI 2.9.0: meter-list, sample-list -m -q, statistics -p -g -a, resource-list, resource-show, sample-create all answered")
+        // query-samples sends its limit as a string ("2"), which used to be ignored.
+        let queried = try await run("query-samples", "--filter", "{\"=\": {\"meter\": \"cpu_util\"}}", "--limit", "2")
+        #expect(queried.split(separator: "\n").filter { $0.contains("cpu_util") }.count == 2, "\(queried)")
+
+        // Monitor events answer as Ceilometer events.
+        var withEvent = Batch(agent: "agent-c", host: "h", sequence: 2, sentAt: Date(), samples: [])
+        let event = Event(time: Date(), type: "memory_usage", level: .fatal, host: "compute-9", resource: "4242",
+                          message: "VMM memory over its limit", details: ["overhead_kib": 70_000])
+        withEvent.events = [event]
+        let signedEvent = TestBatches.signed(withEvent)
+        #expect(try await collector.postBatch(signedEvent.body, signature: signedEvent.signature).status == 200)
+        let events = try await run("event-list")
+        #expect(events.contains(event.id) && events.contains("memory_usage") && events.contains("compute-9"), "\(events)")
+        let filtered = try await run("event-list", "-q", "event_type=memory_usage")
+        #expect(filtered.contains(event.id))
+        let one = try await run("event-show", event.id)
+        #expect(one.contains("memory_usage") && one.contains("overhead_kib") && one.contains("70000"), "\(one)")
+        let types = try await run("event-type-list")
+        #expect(types.contains("memory_usage"), "\(types)")
+        print("ceilometer CLI 2.9.0: meter-list, sample-list -m -q, statistics -p -g -a, resource-list, resource-show, sample-create, query-samples --limit, event-list, event-show, event-type-list all answered")
     }
 }

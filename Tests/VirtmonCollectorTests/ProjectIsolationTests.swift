@@ -65,6 +65,7 @@ struct ProjectIsolationTests {
             Probe(method: "GET", path: "/v2/resources?\(byProject)"), Probe(method: "GET", path: "/v2/resources/p2-vm0"),
             Probe(method: "GET", path: "/v2/resources/p2-disk"), Probe(method: "GET", path: "/v2/resources?q.field=user_id&q.value=p2-user"),
             Probe(method: "GET", path: "/v2/capabilities"), Probe(method: "GET", path: "/v2/alarms"),
+            Probe(method: "GET", path: "/v2/events"), Probe(method: "GET", path: "/v2/event_types"), Probe(method: "GET", path: "/v2/events/x"),
             Probe(method: "GET", path: "/api/v1/hosts"), Probe(method: "GET", path: "/api/v1/events"),
             Probe(method: "GET", path: "/api/v1/meters?project=p2"), Probe(method: "GET", path: "/api/v1/meters?resource=p2-vm0"),
             Probe(method: "GET", path: "/api/v1/resources?project=p2"), Probe(method: "GET", path: "/api/v1/resources/p2-vm0"),
