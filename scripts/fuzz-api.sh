@@ -40,7 +40,7 @@ for token in fuzz-admin p1-token; do
   echo "== schemathesis as $token, $examples examples per operation" >&2
   "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" -H "X-Auth-Token: $token" \
     --checks not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance \
-    --max-examples "$examples" --phases examples,coverage,fuzzing --workers 2 --no-color | tail -25 || status=1
+    --max-examples "$examples" --phases examples,coverage,fuzzing --workers 1 --no-color | tail -25 || status=1
 done
 kill -0 "$collector" && echo "collector still running (pid $collector), RSS $(rss_kib "$collector") KiB" || { echo "collector died" >&2; status=1; }
 exit $status
