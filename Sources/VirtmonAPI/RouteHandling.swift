@@ -59,7 +59,6 @@ enum RouteHandling {
         case let error as APIError: error
         case let error as QueryError: .badRequest(error.description)
         case let error as IngestError: APIError(error.reason.httpStatus, error.detail)
-        case let error as WriteRefusal: APIError(403, error.description)
         default: APIError(500, "internal error: \(error)")
         }
     }
