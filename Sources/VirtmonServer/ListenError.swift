@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import VirtmonCollector
 
 /// A listener that could not bind, with the address and, where /proc tells, the process holding it — in place
 /// of NIO's `bind(descriptor:ptr:bytes:): Address already in use (errno: 98)`.
@@ -27,16 +28,8 @@ public struct ListenError: Error, CustomStringConvertible {
     /// The other process listening on `port`, as "pid 4242 (virtmon up)", found through /proc/net and the
     /// processes' open sockets; nil when none is found (this process, another user's, not Linux).
     static func inUse(port: Int, udp: Bool) -> String? {
-        let wanted = String(format: ":%04X", port)
-        var inodes: Set<String> = []
-        for file in udp ? ["udp", "udp6"] : ["tcp", "tcp6"] {
-            guard let text = try? String(contentsOfFile: "/proc/net/\(file)", encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ")
-                guard fields.count > 9, fields[1].hasSuffix(wanted), udp || fields[3] == "0A" else { continue }
-                inodes.insert("socket:[\(fields[9])]")
-            }
-        }
+        // A TCP listener is in state 0A (LISTEN); a UDP socket bound to the port is its holder.
+        let inodes = Set(ProcNetSockets.rows(port: port, udp: udp).filter { udp || $0[3] == "0A" }.map { "socket:[\($0[9])]" })
         guard !inodes.isEmpty, let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
         for pid in pids where pid.allSatisfy(\.isNumber) && pid != "\(getpid())" {
             guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }

@@ -214,11 +214,7 @@ extension ChunkStore {
         if !indexIsCurrent { rebuildIndex() }
         guard let project = FilterScope.confiningProject(filters) else { return index }
         if let cached = projectIndexes[project] { return cached }
-        var own = LatestIndex()
-        for (_, state) in series.sorted(by: { $0.key < $1.key }) where state.hasData && state.key.projectID == project {
-            own.add(state.key.sample(volume: 0, at: state.first, messageID: ""))
-            own.add(state.key.sample(volume: 0, at: state.last, messageID: ""))
-        }
+        let own = buildIndex { $0.projectID == project }
         projectIndexes[project] = own
         return own
     }

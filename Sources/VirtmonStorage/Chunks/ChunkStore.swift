@@ -136,11 +136,17 @@ public actor ChunkStore: Storage {
     func rebuildIndex() {
         indexIsCurrent = true
         projectIndexes = [:]
-        index = LatestIndex()
-        for (_, state) in series.sorted(by: { $0.key < $1.key }) where state.hasData {
-            index.add(state.key.sample(volume: 0, at: state.first, messageID: ""))
-            index.add(state.key.sample(volume: 0, at: state.last, messageID: ""))
+        index = buildIndex { _ in true }
+    }
+
+    /// An index over the series with data whose description passes `include`, folded in series order.
+    func buildIndex(_ include: (SeriesKey) -> Bool) -> LatestIndex {
+        var built = LatestIndex()
+        for (_, state) in series.sorted(by: { $0.key < $1.key }) where state.hasData && include(state.key) {
+            built.add(state.key.sample(volume: 0, at: state.first, messageID: ""))
+            built.add(state.key.sample(volume: 0, at: state.last, messageID: ""))
         }
+        return built
     }
 
     // MARK: one writer at a time
