@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import VirtmonModel
+import VirtmonThreads
 
 /// Runs every source's pollsters on its interval and hands the samples to a sink. A Service: on graceful
 /// shutdown it finishes the cycle under way, hands its samples on, and returns.
@@ -98,7 +99,7 @@ public actor PollScheduler: Service {
         let reports: [String: CycleResults.Report] = await withCheckedContinuation { continuation in
             let results = CycleResults(expected: launched.count, continuation: continuation)
             for (key, pollster) in launched {
-                Task(executorPreference: DedicatedThreadExecutor.shared) {
+                Task(executorPreference: BlockingExecutor.shared) {
                     let started = ContinuousClock.now
                     let outcome: PollOutcome
                     do {
@@ -114,7 +115,7 @@ public actor PollScheduler: Service {
                 }
             }
             if !launched.isEmpty {
-                Task(executorPreference: DedicatedThreadExecutor.shared) {
+                Task(executorPreference: BlockingExecutor.shared) {
                     try? await Task.sleep(for: timeout)
                     results.close()
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import ServiceLifecycle
 import VirtmonModel
+import VirtmonThreads
 
 #if canImport(Glibc)
 import Glibc
@@ -12,6 +13,9 @@ import Darwin
 /// record, and rotates the file when the next write would take it past `maxBytes`: `FILE` becomes `FILE.1`,
 /// `FILE.1` becomes `FILE.2`, and so on up to `backups` old files.
 public actor FilePublisher: Publisher {
+    /// Writes, fsyncs block: this actor runs on a thread of its own, never on the cooperative pool.
+    private let executor = SerialThreadExecutor(name: "vm-file-pub")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     public nonisolated let target: String
     private let path: String
     private let maxBytes: Int

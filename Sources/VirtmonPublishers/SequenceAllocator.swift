@@ -1,4 +1,5 @@
 import Foundation
+import VirtmonThreads
 
 /// Hands out the agent's batch sequence numbers: strictly increasing for the life of the data dir, across
 /// restarts and crashes.
@@ -6,6 +7,9 @@ import Foundation
 /// Numbers are reserved in blocks: the file holds the first number not yet reserved and is rewritten (synced)
 /// once per block, not once per batch. A crash skips the rest of a block, which leaves a gap but never a repeat.
 public actor SequenceAllocator {
+    /// Writes, fsyncs block: this actor runs on a thread of its own, never on the cooperative pool.
+    private let executor = SerialThreadExecutor(name: "vm-sequence")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let path: String
     private let blockSize: UInt64
     private var next: UInt64

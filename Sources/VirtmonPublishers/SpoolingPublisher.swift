@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import VirtmonModel
+import VirtmonThreads
 
 /// Publishes to a remote destination through a disk spool, so that nothing is lost while the destination is
 /// away, and nothing is sent twice or out of order once it is back.
@@ -13,6 +14,9 @@ import VirtmonModel
 /// original sequence number. On graceful shutdown it keeps sending for up to `flushTimeout`; what is left
 /// stays in the spool for the next start.
 public actor SpoolingPublisher: Publisher {
+    /// Writes, fsyncs block: this actor runs on a thread of its own, never on the cooperative pool.
+    private let executor = SerialThreadExecutor(name: "vm-spool")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     public nonisolated let target: String
     private let transport: any BatchTransport
     private var spool: Spool

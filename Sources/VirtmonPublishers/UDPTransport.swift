@@ -1,5 +1,6 @@
 import Foundation
 import VirtmonModel
+import VirtmonThreads
 
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,9 @@ import Darwin
 /// for one, and a batch to a receiver that is down stays in the spool. UDP gives no acknowledgement beyond
 /// that: it is the best-effort path, HTTP the reliable one.
 public actor UDPTransport: BatchTransport {
+    /// Name lookups and sends block: this actor runs on a thread of its own, never on the cooperative pool.
+    private let executor = SerialThreadExecutor(name: "vm-udp")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     public nonisolated let target: String
     /// The largest UDP payload over IPv4, less room for the frame's header line.
     public nonisolated let maxBodyBytes: Int? = 65_507 - 80

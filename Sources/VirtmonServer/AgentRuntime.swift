@@ -6,6 +6,7 @@ import VirtmonModel
 import VirtmonPipeline
 import VirtmonPollsters
 import VirtmonPublishers
+import VirtmonThreads
 
 /// A built agent: its scheduler and publishers, ready to run as one ServiceGroup.
 public struct AgentRuntime: Sendable {
@@ -23,7 +24,7 @@ public struct AgentRuntime: Sendable {
 
     /// Builds the agent the configuration describes, with the command line's changes. Fails, saying what is
     /// wrong, before anything starts.
-    public static func build(config: AgentConfig, options: AgentOptions, logger: Logger) throws -> AgentRuntime {
+    public static func build(config: AgentConfig, options: AgentOptions, logger: Logger) async throws -> AgentRuntime {
         var config = config
         if let dataDir = options.dataDir {
             config.dataDir = dataDir
@@ -77,7 +78,7 @@ public struct AgentRuntime: Sendable {
                 name: sink.name, pipeline: Pipeline(stages: stages, logger: sinkLogger), publishers: publishers)
         }
 
-        let domains = try libvirtSource(config: config, options: options, logger: logger)
+        let domains = try await libvirtSource(config: config, options: options, logger: logger)
         var routes: [String: [SinkRouter.Route]] = [MonitorSupervisor.sourceName: Array(sinkRoutes.values)]
         var sources: [PollSource] = []
         for source in config.sources {
@@ -153,7 +154,7 @@ public struct AgentRuntime: Sendable {
     /// The libvirt connection VM meters read through, or nil (said once, with the reason) when there is none.
     /// An explicit URI that cannot be used at all (libvirt not installed) is an error; a daemon that is not
     /// reachable yet is not: the connection retries with backoff every cycle.
-    static func libvirtSource(config: AgentConfig, options: AgentOptions, logger: Logger) throws -> (any DomainStatsSource)? {
+    static func libvirtSource(config: AgentConfig, options: AgentOptions, logger: Logger) async throws -> (any DomainStatsSource)? {
         let requested = options.libvirtURI ?? config.libvirtURI
         if requested == "off" {
             logger.notice("VM metering is off: libvirt URI set to off")
@@ -170,7 +171,7 @@ public struct AgentRuntime: Sendable {
         }
         let connection = LibvirtConnection(uri: uri, library: library)
         do {
-            try connection.connect()
+            try await Blocking.run { try connection.connect() }
             logger.notice("VM metering through libvirt", metadata: ["uri": "\(uri)", "library": "\(library.path)"])
         } catch {
             logger.warning("libvirt not reachable yet, VM meters wait for it: \(error)", metadata: ["uri": "\(uri)"])

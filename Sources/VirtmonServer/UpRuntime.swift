@@ -36,7 +36,7 @@ public struct UpRuntime: Sendable {
         // The agent's spool makes start-up order irrelevant: batches wait until the API is listening.
         let options = AgentOptions(
             publishers: ["http://\(listen)/api/v1/batches"], interval: interval, dataDir: (dataDir as NSString).appendingPathComponent("agent"))
-        let agent = try AgentRuntime.build(config: agentConfig, options: options, logger: logger)
+        let agent = try await AgentRuntime.build(config: agentConfig, options: options, logger: logger)
         withExtendedLifetime(lock) {}  // the collector holds the same lock from here on
         return UpRuntime(collector: collector, agent: agent, logger: logger)
     }

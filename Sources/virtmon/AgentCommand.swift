@@ -45,7 +45,7 @@ struct AgentCommand: AsyncParsableCommand {
             dataDir: dataDir, libvirtURI: libvirtURI)
         let runtime: AgentRuntime
         do {
-            runtime = try AgentRuntime.build(config: agentConfig, options: options, logger: logger)
+            runtime = try await AgentRuntime.build(config: agentConfig, options: options, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
             throw ExitCode(2)

@@ -133,23 +133,3 @@ func meter(_ name: String) -> MeterDefinition {
         #expect(text.contains("VmRSS") || text.contains("Name:"))
     }
 }
-
-@Suite struct DedicatedThreadExecutorTests {
-    @Test func aBlockedJobDoesNotHoldUpOthersAndIdleThreadsAreReused() async throws {
-        let executor = DedicatedThreadExecutor()
-        // Two tasks block their threads in a syscall for a while.
-        let blocked = (0..<2).map { _ in
-            Task(executorPreference: executor) { usleep(3_000_000) }
-        }
-        try await Task.sleep(for: .milliseconds(100))
-        let started = ContinuousClock.now
-        await Task(executorPreference: executor) { 42 }.value
-        #expect(ContinuousClock.now - started < .milliseconds(1500), "ran beside the blocked ones, not after them")
-        for task in blocked { await task.value }
-        let threads = executor.threadCount
-        for _ in 0..<50 { _ = await Task(executorPreference: executor) { 1 }.value }
-        // A job that arrives while its predecessor's thread is still winding down gets a new thread, so a
-        // few may be added, but not one per job.
-        #expect(executor.threadCount <= threads + 10, "50 sequential jobs reused idle threads: \(executor.threadCount)")
-    }
-}

@@ -17,7 +17,7 @@ import VirtmonModel
         config.host = "test-host"
         let options = AgentOptions(publishers: ["file://\(directory)/s.jsonl"], interval: .milliseconds(500),
                                    once: true, dataDir: directory + "/data")
-        let runtime = try AgentRuntime.build(config: config, options: options, logger: Logger(label: "test"))
+        let runtime = try await AgentRuntime.build(config: config, options: options, logger: Logger(label: "test"))
         #expect(runtime.cycles == 2, "host CPU shares and the default rates need a previous read")
         try await runtime.run()
         let lines = try String(contentsOfFile: directory + "/s.jsonl", encoding: .utf8).split(separator: "\n")
@@ -44,10 +44,10 @@ import VirtmonModel
         #expect(FileManager.default.fileExists(atPath: directory + "/data/agent-id"))
     }
 
-    @Test func badPublisherURLsFailTheBuildWithAReason() throws {
+    @Test func badPublisherURLsFailTheBuildWithAReason() async throws {
         let options = AgentOptions(publishers: ["tcp://x"], dataDir: temporaryDirectory())
-        #expect(throws: (any Error).self) {
-            try AgentRuntime.build(config: AgentConfig.defaults(), options: options, logger: Logger(label: "test"))
+        await #expect(throws: (any Error).self) {
+            try await AgentRuntime.build(config: AgentConfig.defaults(), options: options, logger: Logger(label: "test"))
         }
     }
 }
@@ -62,7 +62,7 @@ import VirtmonModel
         config.monitors.minimumAvailableShare = 0.9999
         let options = AgentOptions(publishers: ["file://\(directory)/out.jsonl"], interval: .milliseconds(300),
                                    once: true, dataDir: directory + "/data")
-        let runtime = try AgentRuntime.build(config: config, options: options, logger: Logger(label: "test"))
+        let runtime = try await AgentRuntime.build(config: config, options: options, logger: Logger(label: "test"))
         #expect(await runtime.monitors?.types == ["memory_usage", "cpu_usage", "liveness", "host_memory"])
         try await runtime.run()
         let lines = try String(contentsOfFile: directory + "/out.jsonl", encoding: .utf8).split(separator: "\n")

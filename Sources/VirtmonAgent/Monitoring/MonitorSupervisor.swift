@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import VirtmonModel
+import VirtmonThreads
 
 /// Runs monitor items on their cycles, queues the events they raise, and hands each event to the handlers
 /// registered for its type; an event of a type without handlers is logged when it is an error or fatal.
@@ -81,7 +82,7 @@ public actor MonitorSupervisor: Service {
     /// poll threads rather than the cooperative pool.
     public func runCheck(_ monitor: any Monitor) async {
         let context = makeContext()
-        let outcome = await Task(executorPreference: DedicatedThreadExecutor.shared) {
+        let outcome = await Task(executorPreference: BlockingExecutor.shared) {
             await monitor.check(context)
         }.value
         for event in outcome.events where !queue.put(event) {

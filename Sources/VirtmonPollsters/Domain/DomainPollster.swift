@@ -3,6 +3,7 @@ import Logging
 import VirtmonAgent
 import VirtmonLibvirt
 import VirtmonModel
+import VirtmonThreads
 
 /// Every VM meter from one read of every domain per cycle (a bulk stats call underneath): CPU time and
 /// utilisation per vCPU, vCPUs, allocated and used memory (balloon), QEMU's resident memory, swap, per-disk and
@@ -27,7 +28,7 @@ public actor DomainPollster: Pollster {
     public func poll(_ context: PollContext) async throws -> [Sample] {
         let cycle: DomainCycle
         do {
-            cycle = try await DomainPollster.offPool { [source] in try source.collect() }
+            cycle = try await Blocking.run { [source] in try source.collect() }
         } catch {
             // Said once per outage, not every cycle; the connection retries with backoff underneath.
             if !failing { logger.error("libvirt unavailable, VM meters paused: \(error)", metadata: ["uri": "\(source.target)"]) }
@@ -46,14 +47,6 @@ public actor DomainPollster: Pollster {
         // Domains that disappeared: forget them, so a recreated domain starts over.
         previousCPU = previousCPU.filter { seen.contains($0.key) }
         return samples
-    }
-
-    /// Runs libvirt's blocking calls on a thread of their own, so that wherever the pollster runs it never
-    /// holds one of the few cooperative threads for the length of a daemon round trip.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
     }
 
     func samples(for domain: DomainStats, _ context: PollContext) -> [Sample] {

@@ -1,15 +1,18 @@
 import Foundation
 import Synchronization
 
-/// Runs the jobs of the tasks that prefer it on threads of its own, never on Swift's cooperative pool.
+/// Runs the jobs of the tasks that prefer it on threads of its own, never on Swift's cooperative pool: the one
+/// place in virtmon where work that may block (file reads of /proc and /sys, statvfs, fsync, name resolution,
+/// libvirt's RPCs) runs. Use it through `Blocking.run`, or `Task(executorPreference: BlockingExecutor.shared)`.
 ///
-/// Pollsters read files and call statvfs; a read of a dead NFS mount or a wedged /proc file blocks its
-/// thread for good. On the cooperative pool (one thread per core, two here) two such pollsters would starve
-/// every task, the scheduler's deadline timer included. Here a job that finds no idle thread gets a new one,
-/// so a stuck thread never holds up another job; idle threads wait to be reused, so steady polling starts no
-/// threads at all. The scheduler skips a pollster while it is still running, so stuck threads do not pile up.
-final class DedicatedThreadExecutor: TaskExecutor {
-    static let shared = DedicatedThreadExecutor()
+/// A read of a dead NFS mount or a wedged /proc file blocks its thread for good. On the cooperative pool (one
+/// thread per core, two here) two such calls would starve every task, timers included. Here a job that finds
+/// no idle thread gets a new one, so a stuck thread never holds up another job; idle threads wait to be
+/// reused, so steady work starts no threads at all. Callers that repeat (the poll scheduler) skip work that is
+/// still running, so stuck threads do not pile up.
+public final class BlockingExecutor: TaskExecutor {
+    /// The process's pool.
+    public static let shared = BlockingExecutor(name: "vm-blocking")
 
     private struct State {
         var jobs: [UnownedJob] = []
@@ -20,11 +23,17 @@ final class DedicatedThreadExecutor: TaskExecutor {
 
     private let state = Mutex(State())
     private let wakeup = DispatchSemaphore(value: 0)
+    private let name: String
 
-    /// Threads started so far, for tests.
-    var threadCount: Int { state.withLock { $0.threads } }
+    /// A pool of its own (tests; the process shares `shared`); `name` names its threads.
+    public init(name: String = "vm-blocking") {
+        self.name = name
+    }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    /// Threads started so far.
+    public var threadCount: Int { state.withLock { $0.threads } }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let (wake, spawn) = state.withLock { state -> (Bool, Bool) in
             state.jobs.append(job)
@@ -37,8 +46,11 @@ final class DedicatedThreadExecutor: TaskExecutor {
         }
         if wake { wakeup.signal() }
         if spawn {
-            let thread = Thread { [self] in work() }
-            thread.name = "virtmon-poll"
+            let thread = Thread { [self] in
+                ThreadName.set(name)
+                work()
+            }
+            thread.name = name
             thread.stackSize = 512 * 1024
             thread.start()
         }

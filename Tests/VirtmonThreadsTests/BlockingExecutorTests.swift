@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import VirtmonThreads
+
+@Suite struct BlockingExecutorTests {
+    @Test func aBlockedJobDoesNotHoldUpOthersAndIdleThreadsAreReused() async throws {
+        let executor = BlockingExecutor(name: "test-blocking")
+        // Two tasks block their threads in a syscall for a while.
+        let blocked = (0..<2).map { _ in
+            Task(executorPreference: executor) { usleep(3_000_000) }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        await Task(executorPreference: executor) { 42 }.value
+        #expect(ContinuousClock.now - started < .milliseconds(1500), "ran beside the blocked ones, not after them")
+        for task in blocked { await task.value }
+        let threads = executor.threadCount
+        for _ in 0..<50 { _ = await Task(executorPreference: executor) { 1 }.value }
+        // A job that arrives while its predecessor's thread is still winding down gets a new thread, so a
+        // few may be added, but not one per job.
+        #expect(executor.threadCount <= threads + 10, "50 sequential jobs reused idle threads: \(executor.threadCount)")
+    }
+}
+
+@Suite struct SerialThreadExecutorTests {
+    actor Counter {
+        let executor: SerialThreadExecutor
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+        var values: [Int] = []
+        var threadNames: Set<String> = []
+        init(executor: SerialThreadExecutor) { self.executor = executor }
+        func add(_ value: Int) {
+            values.append(value)
+            threadNames.insert(currentThreadName())
+        }
+    }
+
+    @Test func anActorOnItRunsInOrderOnItsOwnThread() async {
+        let counter = Counter(executor: SerialThreadExecutor(name: "test-serial"))
+        for value in 0..<200 { await counter.add(value) }
+        #expect(await counter.values == Array(0..<200))
+        let names = await counter.threadNames
+        #expect(names == ["test-serial"], "every job ran on the executor's thread: \(names)")
+    }
+
+    @Test func aBlockingActorDoesNotHoldUpTheCooperativePool() async throws {
+        let blocked = Counter(executor: SerialThreadExecutor(name: "test-serial-blocked"))
+        // Two blocking calls, as many as this machine has cores: on the pool they would stall every task.
+        let sleepers = (0..<2).map { _ in Task { await blocked.sleep(milliseconds: 800) } }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        let answered = await Task { 42 }.value
+        #expect(answered == 42)
+        #expect(ContinuousClock.now - started < .milliseconds(700))
+        for task in sleepers { await task.value }
+    }
+
+    @Test func blockingRunHasItsOwnThreads() async throws {
+        let name = await Blocking.run { currentThreadName() }
+        #expect(name == "vm-blocking")
+    }
+}
+
+extension SerialThreadExecutorTests.Counter {
+    func sleep(milliseconds: UInt32) { usleep(milliseconds * 1000) }
+}
+
+/// The calling thread's name as the kernel has it (at most 15 characters).
+func currentThreadName() -> String {
+    ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+}
