@@ -59,10 +59,10 @@ public struct CollectorRuntime: Sendable {
             guard path.hasPrefix("/") else {
                 throw StorageURLError(url: url, reason: "needs an absolute path: sqlite:///var/lib/virtmon/virtmon.db")
             }
-            return try await SQLiteStorage.open(path: path)
+            return try await SQLiteChunkBackend.open(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try await PostgresStorage.open(url: url, logger: logger, startupTimeout: startupTimeout)
+            return try await PostgresChunkBackend.open(url: url, logger: logger, startupTimeout: startupTimeout)
         }
         throw StorageURLError(url: url, reason: "unknown storage; use sqlite:///PATH or postgres://USER@HOST:PORT/DATABASE")
     }

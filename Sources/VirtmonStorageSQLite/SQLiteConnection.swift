@@ -3,7 +3,7 @@ import Foundation
 import VirtmonStorage
 
 /// One SQLite connection and its prepared statements. Not thread-safe by itself: each instance is owned by
-/// exactly one actor (`SQLiteStorage`'s writer or reader), which serialises every call.
+/// exactly one actor (`SQLiteChunkBackend`'s writer or reader), which serialises every call.
 final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var cache: [String: OpaquePointer] = [:]
@@ -99,19 +99,19 @@ final class SQLiteConnection {
 }
 
 /// The current row of a running statement; valid only inside the row callback.
-struct SQLiteRow {
+struct SQLiteRow: StorageRow {
     let statement: OpaquePointer
 
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
-    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
-    func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
-    func blob(_ column: Int32) -> [UInt8] {
-        let count = Int(sqlite3_column_bytes(statement, column))
-        guard count > 0, let bytes = sqlite3_column_blob(statement, column) else { return [] }
+    func isNull(_ column: Int) -> Bool { sqlite3_column_type(statement, Int32(column)) == SQLITE_NULL }
+    func int64(_ column: Int) -> Int64 { sqlite3_column_int64(statement, Int32(column)) }
+    func double(_ column: Int) -> Double { sqlite3_column_double(statement, Int32(column)) }
+    func blob(_ column: Int) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, Int32(column)))
+        guard count > 0, let bytes = sqlite3_column_blob(statement, Int32(column)) else { return [] }
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
-    func text(_ column: Int32) -> String? {
-        guard let bytes = sqlite3_column_text(statement, column) else { return nil }
+    func optionalText(_ column: Int) -> String? {
+        guard let bytes = sqlite3_column_text(statement, Int32(column)) else { return nil }
         return String(cString: bytes)
     }
 }

@@ -138,12 +138,12 @@ struct ChunkStoreTests {
         }
         let reference = MemoryStorage()
         _ = try await reference.commit(IngestBatch(samples: samples))
-        let store = try await SQLiteStorage.open(path: path, options: ChunkStoreTests.small)
+        let store = try await SQLiteChunkBackend.open(path: path, options: ChunkStoreTests.small)
         try await ChunkStoreTests.expectSame(store, as: reference, "migrated")
         #expect(try await store.resources([]).map(\.resourceID) == ["vm-0", "vm-1", "vm-2", "vm-3", "vm-4"])
         let check = try SQLiteConnection(path: path)
         var tables: [String] = []
-        try check.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") { tables.append($0.text(0) ?? "") }
+        try check.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") { tables.append($0.optionalText(0) ?? "") }
         #expect(!tables.contains("samples") && tables.contains("chunks"))
         var version: Int64 = 0
         try check.query("PRAGMA user_version") { version = $0.int64(0) }

@@ -34,11 +34,11 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-store-\(UUID().uuidString)")
             let path = directory.appendingPathComponent("virtmon.db").path
-            return (try await SQLiteStorage.open(path: path, options: options), { try await SQLiteStorage.open(path: path, options: options) },
+            return (try await SQLiteChunkBackend.open(path: path, options: options), { try await SQLiteChunkBackend.open(path: path, options: options) },
                     { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
             let url = try await StoreKind.freshPostgresDatabase()
-            return (try await PostgresStorage.open(url: url, options: options), { try await PostgresStorage.open(url: url, options: options) }, {})
+            return (try await PostgresChunkBackend.open(url: url, options: options), { try await PostgresChunkBackend.open(url: url, options: options) }, {})
         }
     }
 
@@ -49,11 +49,11 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
             return (MemoryStorage(), {})
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-store-\(UUID().uuidString)")
-            let store = try await SQLiteStorage.open(path: directory.appendingPathComponent("virtmon.db").path)
+            let store = try await SQLiteChunkBackend.open(path: directory.appendingPathComponent("virtmon.db").path)
             return (store, { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
             let url = try await StoreKind.freshPostgresDatabase()
-            let store = try await PostgresStorage.open(url: url)
+            let store = try await PostgresChunkBackend.open(url: url)
             return (store, { await store.close() })
         }
     }
@@ -64,7 +64,7 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
             throw StorageURLError(url: "", reason: "VIRTMON_TEST_POSTGRES_URL is not set")
         }
         let name = "virtmon_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
-        let client = PostgresClient(configuration: try PostgresStorage.configuration(from: base))
+        let client = PostgresClient(configuration: try PostgresConnectionSettings.configuration(from: base))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))

@@ -186,21 +186,6 @@ public enum ChunkSQL {
         return ("SELECT \(rollupColumns) FROM rollups WHERE chunk_id IN (\(list)) AND superseded_by IS NULL", builder.bindings)
     }
 
-    /// series, chunks, chunk samples, chunk bytes, rollups, rollup bytes, write-ahead bytes.
-    public static let selectStats = """
-        SELECT (SELECT COUNT(*) FROM series), (SELECT COUNT(*) FROM chunks WHERE superseded_by IS NULL),
-            (SELECT COALESCE(SUM(count), 0) FROM chunks WHERE superseded_by IS NULL),
-            (SELECT COALESCE(SUM(LENGTH(data)), 0) FROM chunks WHERE superseded_by IS NULL),
-            (SELECT COUNT(*) FROM rollups WHERE superseded_by IS NULL),
-            (SELECT COALESCE(SUM(LENGTH(data)), 0) FROM rollups WHERE superseded_by IS NULL),
-            (SELECT COALESCE(SUM(LENGTH(data)), 0) FROM wal)
-        """
-
-    public static let selectCatalog = "SELECT id, series_id, count, first_ts, last_ts FROM chunks WHERE superseded_by IS NULL AND count < "
-    public static let selectSpans = "SELECT series_id, MIN(first_ts), MAX(last_ts), MAX(wal_through) FROM chunks WHERE superseded_by IS NULL GROUP BY series_id"
-    public static let selectSeries = "SELECT id, meter, type, unit, resource_id, project_id, user_id, source, metadata FROM series ORDER BY id"
-    public static let selectLegacy = "SELECT id, meter, type, unit, volume, user_id, project_id, resource_id, ts, recorded_at, metadata, source, message_id FROM samples WHERE id > "
-
     /// A series row's description.
     public static func seriesKey(meter: String, type: String, unit: String, resourceID: String, projectID: String?, userID: String?, source: String, metadata: String?) -> SeriesKey {
         SeriesKey(

@@ -17,7 +17,7 @@ extension ChunkStore {
     /// records when they grow, compacts small chunks into large ones, purges rows superseded at the previous
     /// pass and expires rollups. The collector runs it every minute.
     public func maintain() async throws -> MaintenanceReport {
-        try await maintain(at: Date(), sealAll: false)
+        try await maintain(at: options.now(), sealAll: false)
     }
 
     public func maintain(at now: Date, sealAll: Bool) async throws -> MaintenanceReport {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a `ChunkStore` cuts, rolls up, compacts and checkpoints.
 public struct ChunkStoreOptions: Sendable {
     /// One rollup resolution and how long its buckets are kept.
@@ -28,6 +30,9 @@ public struct ChunkStoreOptions: Sendable {
     ]
     /// A checkpoint rewrites the open heads as one record once the write-ahead records pass this size.
     public var checkpointBytes = 32 << 20
+    /// What "now" is for idle sealing, retention and which rollups are still kept: tests advance it instead
+    /// of sleeping.
+    public var now: @Sendable () -> Date = { Date() }
 
     public init() {}
 
