@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        // swift-metrics' backend for /metrics: the registry and its text exposition.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
@@ -29,10 +31,21 @@ let package = Package(
             name: "VirtmonModel",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Leaf: the executors that keep blocking calls (SQLite, fsync, libvirt, name resolution) off the
+        // cooperative pool.
+        .target(name: "VirtmonThreads"),
+        // Leaf: virtmon's own figures (swift-metrics, held and exposed by swift-prometheus).
+        .target(
+            name: "VirtmonTelemetry",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(
             name: "VirtmonAgent",
             dependencies: [
-                "VirtmonModel",
+                "VirtmonModel", "VirtmonThreads",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -42,7 +55,7 @@ let package = Package(
         .target(name: "VirtmonLibvirt"),
         .target(
             name: "VirtmonPollsters",
-            dependencies: ["VirtmonModel", "VirtmonAgent", "VirtmonLibvirt", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["VirtmonModel", "VirtmonAgent", "VirtmonLibvirt", "VirtmonThreads", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "VirtmonPipeline",
@@ -51,7 +64,7 @@ let package = Package(
         .target(
             name: "VirtmonPublishers",
             dependencies: [
-                "VirtmonModel",
+                "VirtmonModel", "VirtmonThreads",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,7 +77,7 @@ let package = Package(
         .target(name: "VirtmonStorage", dependencies: ["VirtmonModel"]),
         // The system's libsqlite3 (libsqlite3-dev), bound directly: one connection per actor, no ORM.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
-        .target(name: "VirtmonStorageSQLite", dependencies: ["VirtmonStorage", "CSQLite"]),
+        .target(name: "VirtmonStorageSQLite", dependencies: ["VirtmonStorage", "VirtmonThreads", "CSQLite"]),
         .target(
             name: "VirtmonStoragePostgres",
             dependencies: [
@@ -76,7 +89,8 @@ let package = Package(
         .target(
             name: "VirtmonCollector",
             dependencies: [
-                "VirtmonModel", "VirtmonStorage",
+                "VirtmonModel", "VirtmonStorage", "VirtmonTelemetry",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -86,7 +100,8 @@ let package = Package(
         .target(
             name: "VirtmonAPI",
             dependencies: [
-                "VirtmonModel", "VirtmonStorage", "VirtmonCollector",
+                "VirtmonModel", "VirtmonStorage", "VirtmonCollector", "VirtmonTelemetry",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,7 +114,7 @@ let package = Package(
         .target(
             name: "VirtmonServer",
             dependencies: [
-                "VirtmonModel", "VirtmonAgent", "VirtmonPollsters", "VirtmonPipeline", "VirtmonPublishers", "VirtmonLibvirt",
+                "VirtmonModel", "VirtmonThreads", "VirtmonTelemetry", "VirtmonAgent", "VirtmonPollsters", "VirtmonPipeline", "VirtmonPublishers", "VirtmonLibvirt",
                 "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres", "VirtmonCollector", "VirtmonAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,6 +133,7 @@ let package = Package(
         // A stand-in hypervisor process for the monitor tests: guest RAM mapping, growing heap, vCPU thread.
         .executableTarget(name: "vmm-stand-in", path: "Tests/Helpers/VMMStandIn"),
         .testTarget(name: "VirtmonModelTests", dependencies: ["VirtmonModel"]),
+        .testTarget(name: "VirtmonThreadsTests", dependencies: ["VirtmonThreads"]),
         .testTarget(
             name: "VirtmonAgentTests",
             dependencies: ["VirtmonAgent", .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]
@@ -157,7 +173,7 @@ let package = Package(
             name: "VirtmonCollectorTests",
             dependencies: [
                 "VirtmonServer", "VirtmonCollector", "VirtmonAPI", "VirtmonStorage", "VirtmonStorageSQLite",
-                "VirtmonTestSupport",
+                "VirtmonTelemetry", "VirtmonTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -13,6 +13,8 @@ log() { printf '\n== %s\n' "$*"; }
 packages=()
 command -v prometheus-node-exporter >/dev/null 2>&1 || packages+=(prometheus-node-exporter)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
+# promtool (from Debian's prometheus) lints the collector's /metrics.
+command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
 command -v free >/dev/null 2>&1 || packages+=(procps)
 # A real QEMU for the hypervisor-process checks (firmware-only guests; no libvirt needed for those tests).
 command -v qemu-system-x86_64 >/dev/null 2>&1 || packages+=(qemu-system-x86)
@@ -33,7 +35,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
 fi
-for tool in prometheus-node-exporter qemu-system-x86_64 pmap; do
+for tool in prometheus-node-exporter promtool qemu-system-x86_64 pmap; do
   command -v "$tool" >/dev/null || { echo "scripts/test.sh: $tool did not install" >&2; exit 1; }
 done
 

@@ -10,6 +10,7 @@ public enum APIServer {
     /// The router with every route and the auth middleware.
     public static func router(_ environment: APIEnvironment) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        router.add(middleware: QueryTimingMiddleware(metrics: environment.ingestor.counters.metrics))
         router.add(middleware: AuthMiddleware(tokens: environment.tokens))
         HealthRoutes(environment: environment).register(on: router)
         V1Routes(environment: environment).register(on: router)

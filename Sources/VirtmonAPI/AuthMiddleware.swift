@@ -12,11 +12,14 @@ struct AuthMiddleware: RouterMiddleware {
     static let templates: [[Substring]] = Set(OpenAPIDocument.routes.map { $0.split(separator: " ", maxSplits: 1).last.map(String.init) ?? "" })
         .map { $0.split(separator: "/") }
 
-    static func isRoute(_ path: String) -> Bool {
+    static func isRoute(_ path: String) -> Bool { template(of: path) != nil }
+
+    /// The route template a path matches (`/v2/meters/{name}/statistics`), or nil.
+    static func template(of path: String) -> String? {
         let segments = path.split(separator: "/")
-        return templates.contains { template in
+        return templates.first { template in
             template.count == segments.count && zip(template, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
-        }
+        }.map { "/" + $0.joined(separator: "/") }
     }
 
     static let openPaths: Set<String> = ["/healthz", "/metrics", "/openapi.json", "/api/v1/batches"]

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VirtmonModel
 import VirtmonStorage
+import VirtmonTelemetry
 
 /// The one path every received batch takes, whatever carried it: bound its size, verify its signature over
 /// the exact bytes, decode, validate, check its clock, commit. Every refusal is counted by reason and logged
@@ -21,13 +22,14 @@ public final class Ingestor: Sendable {
     public let counters: IngestCounters
     public let limits: IngestLimits
 
-    public init(storage: any Storage, secret: String, limits: IngestLimits = IngestLimits(), logger: Logger) {
+    /// - Parameter metrics: where the ingest figures go (the collector's `/metrics`).
+    public init(storage: any Storage, secret: String, limits: IngestLimits = IngestLimits(), metrics: SelfMetrics = SelfMetrics(), logger: Logger) {
         self.storage = storage
         signature = BatchSignature(secret: secret)
         validator = BatchValidator(limits: limits)
         self.limits = limits
         self.logger = logger
-        counters = IngestCounters()
+        counters = IngestCounters(metrics: metrics)
     }
 
     /// Whether batches must be signed.
