@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "VirtmonAgent",
             dependencies: [
-                "VirtmonModel", "VirtmonThreads",
+                "VirtmonModel", "VirtmonThreads", "VirtmonPublishers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,10 +123,19 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The CLI's side of the query API: the HTTP client, tables, the meter catalogue.
+        .target(
+            name: "VirtmonCLI",
+            dependencies: [
+                "VirtmonModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "virtmon",
             dependencies: [
-                "VirtmonServer",
+                "VirtmonServer", "VirtmonCLI", "VirtmonPollsters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -136,7 +145,10 @@ let package = Package(
         .testTarget(name: "VirtmonThreadsTests", dependencies: ["VirtmonThreads"]),
         .testTarget(
             name: "VirtmonAgentTests",
-            dependencies: ["VirtmonAgent", .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]
+            dependencies: [
+                "VirtmonAgent", "VirtmonPublishers", "VirtmonTestSupport",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "VirtmonPollstersTests",
@@ -182,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "VirtmonServerTests",
             dependencies: [
-                "VirtmonServer", "VirtmonTestSupport",
+                "VirtmonServer", "VirtmonCLI", "VirtmonTestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),

@@ -12,22 +12,17 @@ struct V1Routes {
 
     func register(on router: Router<APIRequestContext>) {
         let env = environment
+        let batches = HTTPBatchIngest(ingestor: env.ingestor)
         router.post("/api/v1/batches") { request, context in
             await RouteHandling.run(.own, logger: env.logger) {
                 let buffer: ByteBuffer
                 do {
-                    buffer = try await request.body.collect(upTo: env.ingestor.limits.maxBodyBytes)
+                    buffer = try await request.body.collect(upTo: batches.maxBodyBytes)
                 } catch {
-                    throw IngestError(.oversized, "body larger than \(env.ingestor.limits.maxBodyBytes) bytes")
+                    throw batches.oversized
                 }
                 let signature = request.headers[HTTPField.Name(SignedFrame.signatureHeader)!]
-                let outcome = try await env.ingestor.ingest(body: Data(buffer.readableBytesView), signature: signature, transport: .http)
-                switch outcome {
-                case .stored(let samples, let events):
-                    return JSONResponse.make(.object(["stored": .number(Double(samples)), "events": .number(Double(events))]))
-                case .duplicate:
-                    return JSONResponse.make(.object(["stored": 0, "duplicate": true]))
-                }
+                return JSONResponse.make(try await batches.ingest(body: Data(buffer.readableBytesView), signature: signature))
             }
         }
         router.get("/api/v1/hosts") { _, context in

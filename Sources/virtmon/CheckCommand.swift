@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VirtmonServer
+import VirtmonPollsters
 
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import VirtmonServer
 
+
 struct MetersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meters", abstract: "List every meter virtmon emits.")

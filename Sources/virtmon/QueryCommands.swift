@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VirtmonModel
 import VirtmonServer
+import VirtmonCLI
 
 /// Where the collector is and how to print: shared by every query command.
 struct ClientOptions: ParsableArguments {
@@ -12,7 +13,7 @@ struct ClientOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
-    var client: APIClient { APIClient(endpoint: endpoint, token: token) }
+    var client: APIClient { APIClient(endpoint: endpoint, token: token, dataDir: AgentConfig.defaultDataDir()) }
 
     func validate() throws {
         try OptionChecks.endpoint(endpoint)

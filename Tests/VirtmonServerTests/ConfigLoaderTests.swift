@@ -4,6 +4,7 @@ import VirtmonModel
 import VirtmonPipeline
 @testable import VirtmonServer
 
+
 @Suite struct ConfigLoaderTests {
     func error(_ yaml: String) -> ConfigError? {
         do {

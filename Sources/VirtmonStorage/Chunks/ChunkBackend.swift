@@ -122,9 +122,23 @@ public struct ChunkBackendState: Sendable {
     public init() {}
 }
 
-/// The persistence a `ChunkStore` needs: SQLite and PostgreSQL implement it with the same tables. Reads take
-/// a visibility bound: rows with a larger id, or superseded by one at or below it, were written after the
-/// reader looked at the heads and must not be counted twice.
+/// The persistence a `ChunkStore` needs: SQLite (`SQLiteChunkBackend`) and PostgreSQL
+/// (`PostgresChunkBackend`) implement it with the same tables, SQL text from `ChunkSQL`, rows decoded by
+/// `RowShapes`.
+///
+/// What an implementation must do (the conformance suite in `Tests/VirtmonStorageTests` checks each):
+/// - `apply` is one transaction: all of a `ChunkWrite` or nothing. When its origin (agent, sequence) is
+///   already stored it changes nothing and answers `.duplicate`; `.stored` means durable (on disk, or
+///   committed on the server) before it returns, since the collector's 2xx promises that.
+/// - Reads take a visibility bound: rows with a larger id, or superseded by one at or below it, were written
+///   after the reader took its view and must not be counted (nor counted twice). Superseded rows stay
+///   readable until `purgeSuperseded`.
+/// - Ids are the engine's: store what it hands over; never renumber.
+/// - Blocking calls run off the cooperative pool (`VirtmonThreads`): SQLite on a serial thread per
+///   connection; postgres-nio is non-blocking already.
+/// - Writes come from one engine at a time (`apply` and the maintenance deletes); reads may run at any time,
+///   concurrently with a write.
+/// - Errors say what was being done and the database's own reason (`SQLiteError`, `PostgresStartError`).
 public protocol ChunkBackend: Sendable {
     func load() async throws -> ChunkBackendState
     func apply(_ write: ChunkWrite) async throws -> CommitResult

@@ -4,12 +4,18 @@ import ServiceLifecycle
 import VirtmonStorage
 
 /// Runs the store's housekeeping (sealing idle heads, checkpoints, compaction, rollup expiry) every minute.
-struct MaintenanceService: Service {
+public struct MaintenanceService: Service {
     let storage: any Storage
     let logger: Logger
-    var every: Duration = .seconds(60)
+    let every: Duration
 
-    func run() async throws {
+    public init(storage: any Storage, logger: Logger, every: Duration = .seconds(60)) {
+        self.storage = storage
+        self.logger = logger
+        self.every = every
+    }
+
+    public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let pause = every
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }

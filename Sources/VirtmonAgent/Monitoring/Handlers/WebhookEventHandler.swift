@@ -1,13 +1,12 @@
 import Foundation
 import Logging
-import VirtmonAgent
 import VirtmonModel
 import VirtmonPublishers
 
 /// POSTs each event as JSON to a URL, signed like batches (`X-Virtmon-Signature`) when a secret is set, and
 /// tries again with a doubling wait when the receiver does not answer 2xx; what still fails is logged.
-struct WebhookEventHandler: EventHandler {
-    let name = "webhook"
+public struct WebhookEventHandler: EventHandler {
+    public let name = "webhook"
     let transport: HTTPTransport
     let signature: BatchSignature
     let attempts: Int
@@ -15,7 +14,16 @@ struct WebhookEventHandler: EventHandler {
     let timeout: Duration
     let logger: Logger
 
-    func handle(_ event: Event) async {
+    public init(transport: HTTPTransport, signature: BatchSignature, attempts: Int, retry: RetryPolicy, timeout: Duration, logger: Logger) {
+        self.transport = transport
+        self.signature = signature
+        self.attempts = attempts
+        self.retry = retry
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    public func handle(_ event: Event) async {
         var body: [UInt8] = []
         WireJSON.append(event, to: &body)
         let data = Data(body)

@@ -4,7 +4,7 @@ import Testing
 import VirtmonModel
 import VirtmonPublishers
 import VirtmonTestSupport
-@testable import VirtmonServer
+@testable import VirtmonAgent
 
 @Suite(.serialized) struct WebhookEventHandlerTests {
     let event = Event(time: Date(timeIntervalSince1970: 1_000), type: "liveness", level: .fatal, host: "node1",

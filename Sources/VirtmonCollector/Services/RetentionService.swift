@@ -5,15 +5,26 @@ import VirtmonModel
 import VirtmonStorage
 
 /// Deletes samples older than the retention age: once at start, then hourly.
-struct RetentionService: Service {
+public struct RetentionService: Service {
     let storage: any Storage
     let retention: Duration
     let logger: Logger
-    var every: Duration = .seconds(3600)
+    let every: Duration
+    /// What "now" is when the cutoff is computed (tests move it).
+    let now: @Sendable () -> Date
 
-    func run() async throws {
+    public init(storage: any Storage, retention: Duration, logger: Logger, every: Duration = .seconds(3600),
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.storage = storage
+        self.retention = retention
+        self.logger = logger
+        self.every = every
+        self.now = now
+    }
+
+    public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let cutoff = Date().addingTimeInterval(-retention.inSeconds)
+            let cutoff = now().addingTimeInterval(-retention.inSeconds)
             do {
                 let deleted = try await storage.deleteSamples(before: cutoff)
                 if deleted > 0 { logger.info("retention: deleted old samples", metadata: ["deleted": "\(deleted)", "before": "\(cutoff)"]) }

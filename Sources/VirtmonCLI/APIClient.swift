@@ -12,14 +12,16 @@ public struct APIClient: Sendable {
     /// A static client: created once, never shut down, so no command has to remember to.
     private static let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
-    public init(endpoint: String?, token: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// - Parameter dataDir: where `virtmon up` left its admin token, read when neither `token` nor
+    ///   VIRTMON_TOKEN gives one.
+    public init(endpoint: String?, token: String?, dataDir: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         var base = endpoint ?? environment["VIRTMON_ENDPOINT"] ?? "http://127.0.0.1:8777"
         while base.hasSuffix("/") { base.removeLast() }
         self.endpoint = base
         if let token = token ?? environment["VIRTMON_TOKEN"] {
             self.token = token
         } else {
-            let path = (AgentConfig.defaultDataDir() as NSString).appendingPathComponent("admin-token")
+            let path = (dataDir as NSString).appendingPathComponent("admin-token")
             self.token = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
