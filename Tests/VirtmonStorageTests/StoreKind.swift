@@ -8,7 +8,8 @@ import VirtmonStorageSQLite
 /// The stores the conformance suite runs against. PostgreSQL runs on the server scripts/test.sh starts and
 /// names in VIRTMON_TEST_POSTGRES_URL; each test gets a database of its own.
 enum StoreKind: String, CaseIterable, CustomStringConvertible {
-    case memory, sqlite, postgres
+    /// The reference store; the chunk engine over memory (same engine, no database); SQLite; PostgreSQL.
+    case memory, chunkMemory, sqlite, postgres
 
     var description: String { rawValue }
 
@@ -18,7 +19,7 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
     static var available: [StoreKind] {
         if postgresURL == nil {
             print("⚠️  SKIPPING the PostgreSQL store: VIRTMON_TEST_POSTGRES_URL is not set (bash scripts/test.sh starts a server and sets it)")
-            return [.memory, .sqlite]
+            return [.memory, .chunkMemory, .sqlite]
         }
         return allCases
     }
@@ -31,6 +32,10 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         switch self {
         case .memory:
             fatalError("the memory store has no chunks")
+        case .chunkMemory:
+            // Reopening keeps the same backend, as reopening a file keeps its tables.
+            let backend = MemoryChunkBackend()
+            return (try await ChunkStore(backend: backend, options: options), { try await ChunkStore(backend: backend, options: options) }, {})
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-store-\(UUID().uuidString)")
             let path = directory.appendingPathComponent("virtmon.db").path
@@ -47,6 +52,8 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         switch self {
         case .memory:
             return (MemoryStorage(), {})
+        case .chunkMemory:
+            return (try await ChunkStore(backend: MemoryChunkBackend()), {})
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-store-\(UUID().uuidString)")
             let store = try await SQLiteChunkBackend.open(path: directory.appendingPathComponent("virtmon.db").path)
