@@ -74,7 +74,7 @@ let package = Package(
             ]
         ),
         // Storage protocols, queries, the in-memory reference store and the SQL shared by both databases.
-        .target(name: "VirtmonStorage", dependencies: ["VirtmonModel"]),
+        .target(name: "VirtmonStorage", dependencies: ["VirtmonModel", "VirtmonThreads"]),
         // The system's libsqlite3 (libsqlite3-dev), bound directly: one connection per actor, no ORM.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
         .target(name: "VirtmonStorageSQLite", dependencies: ["VirtmonStorage", "VirtmonThreads", "CSQLite"]),

@@ -14,6 +14,12 @@ public final class BlockingExecutor: TaskExecutor {
     /// The process's pool.
     public static let shared = BlockingExecutor(name: "vm-blocking")
 
+    /// Where the collector's long reads fold their answers (statistics, sample listings): one thread per
+    /// core at nice 10, so that a burst of heavy queries shares the CPU with ingest instead of holding the
+    /// cooperative pool that commits and HTTP run on.
+    public static let queries = BlockingExecutor(
+        name: "vm-query", maxThreads: max(1, ProcessInfo.processInfo.activeProcessorCount), niceness: 10)
+
     private struct State {
         var jobs: [UnownedJob] = []
         var head = 0
@@ -24,10 +30,16 @@ public final class BlockingExecutor: TaskExecutor {
     private let state = Mutex(State())
     private let wakeup = DispatchSemaphore(value: 0)
     private let name: String
+    private let maxThreads: Int
+    private let niceness: Int32
 
-    /// A pool of its own (tests; the process shares `shared`); `name` names its threads.
-    public init(name: String = "vm-blocking") {
+    /// A pool of its own (tests; the process shares `shared`); `name` names its threads. With `maxThreads`
+    /// a job that finds every thread busy waits for one (for CPU-bound work, where more threads than cores
+    /// only add switching); `niceness` lowers the threads' scheduling priority.
+    public init(name: String = "vm-blocking", maxThreads: Int = .max, niceness: Int32 = 0) {
         self.name = name
+        self.maxThreads = max(1, maxThreads)
+        self.niceness = niceness
     }
 
     /// Threads started so far.
@@ -41,6 +53,7 @@ public final class BlockingExecutor: TaskExecutor {
                 state.idle -= 1
                 return (true, false)
             }
+            guard state.threads < maxThreads else { return (false, false) }
             state.threads += 1
             return (false, true)
         }
@@ -48,6 +61,8 @@ public final class BlockingExecutor: TaskExecutor {
         if spawn {
             let thread = Thread { [self] in
                 ThreadName.set(name)
+                // Linux keeps a nice value per thread: PRIO_PROCESS with who 0 sets the calling thread's.
+                if niceness != 0 { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
                 work()
             }
             thread.name = name

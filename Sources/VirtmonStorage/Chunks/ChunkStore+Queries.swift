@@ -1,5 +1,6 @@
 import Foundation
 import VirtmonModel
+import VirtmonThreads
 
 extension ChunkStore {
     // MARK: samples
@@ -10,7 +11,10 @@ extension ChunkStore {
         guard !plan.isEmpty else { return [] }
         let view = await readView(plan)
         guard !view.isEmpty else { return [] }
-        return try await ChunkSampleReader(plan: plan, view: view, backend: backend).samples(limit: query.limit)
+        let reader = ChunkSampleReader(plan: plan, view: view, backend: backend)
+        return try await withTaskExecutorPreference(BlockingExecutor.queries, isolation: nil) {
+            try await reader.samples(limit: query.limit)
+        }
     }
 
     // MARK: meters and resources
