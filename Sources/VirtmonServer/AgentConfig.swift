@@ -17,11 +17,8 @@ public struct AgentConfig: Sendable {
 
     /// One transformer step of a sink.
     public struct TransformerSpec: Sendable {
-        public enum Kind: String, Sendable, CaseIterable {
-            case rateOfChange = "rate_of_change"
-            case delta
-            case unitConversion = "unit_conversion"
-        }
+        /// The registry's kinds (VirtmonPipeline/TransformerKind.swift).
+        public typealias Kind = TransformerKind
         public var kind: Kind
         public var meters: MeterSelector
         public var keepInput: Bool

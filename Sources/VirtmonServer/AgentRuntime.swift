@@ -63,13 +63,9 @@ public struct AgentRuntime: Sendable {
                 publishers.append(publisher)
             }
             let stages = sink.transformers.map { spec -> TransformStage in
-                let transformer: any Transformer
-                switch spec.kind {
-                case .rateOfChange: transformer = RateOfChange(target: spec.target)
-                case .delta: transformer = Delta(target: spec.target, growthOnly: spec.growthOnly)
-                case .unitConversion: transformer = UnitConversion(target: spec.target)
-                }
-                return TransformStage(selector: spec.meters, transformer: transformer, keepInput: spec.keepInput)
+                TransformStage(
+                    selector: spec.meters, transformer: spec.kind.make(target: spec.target, growthOnly: spec.growthOnly),
+                    keepInput: spec.keepInput)
             }
             needsPreviousSample = needsPreviousSample || Pipeline.needsPreviousSample(stages)
             var sinkLogger = logger
@@ -131,15 +127,12 @@ public struct AgentRuntime: Sendable {
             monitors.append(HostMemoryMonitor(cycle: settings.hostMemory.cycle, level: settings.hostMemory.level,
                                               minimumAvailableShare: settings.minimumAvailableShare))
         }
-        var available: [String: any EventHandler] = [
-            "log": LogEventHandler(logger: logger), "publish": PublishEventHandler(sink: router),
-        ]
-        if let url = settings.webhookURL {
-            available["webhook"] = WebhookEventHandler(
-                transport: HTTPTransport(url: url), signature: BatchSignature(secret: config.publishing.secret),
-                attempts: settings.webhookAttempts, retry: config.publishing.retry,
-                timeout: config.publishing.httpTimeout, logger: logger)
-        }
+        let available = EventHandlers.available(EventHandlers.Targets(
+            logger: logger, sink: router,
+            webhook: settings.webhookURL.map { url in
+                (HTTPTransport(url: url), BatchSignature(secret: config.publishing.secret), settings.webhookAttempts,
+                 config.publishing.retry, config.publishing.httpTimeout)
+            }))
         var handlers: [String: [any EventHandler]] = [:]
         for monitor in monitors {
             handlers[monitor.type] = settings.handlerNames(for: monitor.type).compactMap { available[$0] }

@@ -1,4 +1,5 @@
 import Foundation
+import VirtmonAgent
 import VirtmonModel
 import VirtmonPipeline
 import VirtmonPollsters
@@ -279,7 +280,7 @@ public enum ConfigLoader {
         var config = MonitorConfig()
         let known = ["enabled", "queue_size", "handlers", "default_handlers", "webhook", "webhook_attempts", "pids",
                      "scan_by_name", "guest_memory_limit", "memory_usage", "cpu_usage", "liveness", "host_memory"]
-        let handlerNames = ["log", "publish", "webhook"]
+        let handlerNames = EventHandlers.allCases.map(\.rawValue)
         func handlerList(_ value: Node, _ name: String) throws(ConfigError) -> [String] {
             let list = try reader.stringList(value, name)
             for handler in list where !handlerNames.contains(handler) {
