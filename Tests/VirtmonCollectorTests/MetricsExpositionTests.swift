@@ -4,6 +4,7 @@ import VirtmonCollector
 import VirtmonModel
 import VirtmonStorage
 import VirtmonTelemetry
+import VirtmonTestSupport
 
 /// The collector's /metrics: swift-metrics figures held by swift-prometheus, linted by the real promtool.
 @Suite struct MetricsExpositionTests {
@@ -40,23 +41,13 @@ import VirtmonTelemetry
             Issue.record("promtool is not installed: bash scripts/test.sh installs Debian's prometheus package")
             return
         }
-        let (status, output) = try MetricsExpositionTests.run(promtool, ["check", "metrics"], input: Data(text.utf8))
-        #expect(status == 0 && output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool check metrics: \(output)")
-    }
-
-    static func run(_ tool: String, _ arguments: [String], input: Data) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let stdin = Pipe(), output = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        // promtool reads the exposition on standard input; it runs on a thread of its own (ProcessRunner), so
+        // that waiting for it holds no cooperative thread other tests need.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-metrics-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(text.utf8).write(to: file)
+        let result = try await ProcessRunner.run("/bin/sh", ["-c", "exec \"$0\" check metrics < \"$1\"", promtool, file.path])
+        let output = (result.stdout + result.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(result.status == 0 && output.isEmpty, "promtool check metrics: \(output)")
     }
 }
