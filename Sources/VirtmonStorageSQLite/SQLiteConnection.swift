@@ -38,6 +38,19 @@ final class SQLiteConnection {
         }
     }
 
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Rows changed by the last statement.
     var changes: Int { Int(sqlite3_changes(handle)) }
 
@@ -102,7 +115,6 @@ final class SQLiteConnection {
 struct SQLiteRow: StorageRow {
     let statement: OpaquePointer
 
-    func isNull(_ column: Int) -> Bool { sqlite3_column_type(statement, Int32(column)) == SQLITE_NULL }
     func int64(_ column: Int) -> Int64 { sqlite3_column_int64(statement, Int32(column)) }
     func double(_ column: Int) -> Double { sqlite3_column_double(statement, Int32(column)) }
     func blob(_ column: Int) -> [UInt8] {

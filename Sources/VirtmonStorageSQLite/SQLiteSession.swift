@@ -35,20 +35,9 @@ actor SQLiteSession {
                 context: "opening \(connection.path)")
         }
         for (index, sql) in migrations.enumerated().dropFirst(Int(version)) {
-            try transaction {
+            try connection.transaction {
                 try connection.execute(sql)
                 try connection.execute("PRAGMA user_version = \(index + 1)")
-            }
-        }
-
-        func transaction(_ body: () throws -> Void) throws {
-            try connection.execute("BEGIN IMMEDIATE")
-            do {
-                try body()
-                try connection.execute("COMMIT")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
             }
         }
     }
@@ -66,38 +55,26 @@ actor SQLiteSession {
 
     /// Statements in one transaction; the answer of the first that returns a row, or 0.
     func transaction(_ statements: [(String, [SQLValue])]) throws -> Int64 {
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
+        try connection.transaction {
             var answer: Int64?
             for (sql, values) in statements {
                 try connection.query(sql, values) { row in if answer == nil { answer = row.int64(0) } }
             }
-            try connection.execute("COMMIT")
             return answer ?? 0
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
         }
     }
 
-    /// One transaction: the batch's (agent, seq) first, so that a repeat is refused before anything else.
+    /// One transaction: the batch's (agent, seq) first, so that a repeat is refused before anything else
+    /// (a repeat inserted nothing, so committing its transaction writes nothing).
     func apply(_ write: ChunkWrite) throws -> CommitResult {
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
+        try connection.transaction {
             if let origin = write.origin {
                 let (sql, values) = SQLStatements.recordBatch(.sqlite, origin, receivedAt: write.receivedAt)
                 try connection.query(sql, values)
-                if connection.changes == 0 {
-                    try connection.execute("ROLLBACK")
-                    return .duplicate
-                }
+                if connection.changes == 0 { return .duplicate }
             }
             try run(ChunkSQL.statements(.sqlite, write, limit: 30_000))
-            try connection.execute("COMMIT")
             return .stored
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
         }
     }
 

@@ -7,10 +7,7 @@ extension ChunkStore {
 
     /// Matching samples, newest first. Like statistics, read outside the actor from a view taken in it.
     public nonisolated func samples(_ query: SampleQuery) async throws -> [StoredSample] {
-        let plan = QueryPlan(try QueryFilter.normalize(query.filters))
-        guard !plan.isEmpty else { return [] }
-        let view = await readView(plan)
-        guard !view.isEmpty else { return [] }
+        guard let (plan, view) = try await readView(query.filters) else { return [] }
         let reader = ChunkSampleReader(plan: plan, view: view, backend: backend)
         return try await withTaskExecutorPreference(BlockingExecutor.queries, isolation: nil) {
             try await reader.samples(limit: query.limit)

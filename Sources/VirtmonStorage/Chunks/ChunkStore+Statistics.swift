@@ -7,10 +7,7 @@ extension ChunkStore {
     /// folding run outside it (`StatisticsReader`), so a heavy query does not hold up commits.
     public nonisolated func statistics(_ query: StatisticsQuery) async throws -> [StatisticsRow] {
         try query.validate()
-        let plan = QueryPlan(try QueryFilter.normalize(query.allFilters))
-        guard !plan.isEmpty else { return [] }
-        let view = await readView(plan)
-        guard !view.isEmpty else { return [] }
+        guard let (plan, view) = try await readView(query.allFilters) else { return [] }
         let reader = StatisticsReader(query: query, plan: plan, view: view, backend: backend, options: options, now: options.now())
         let backend = backend
         // Folding is CPU work that can take seconds: on the query threads, not the pool ingest runs on.

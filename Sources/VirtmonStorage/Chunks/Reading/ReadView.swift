@@ -30,6 +30,14 @@ struct ReadView: Sendable {
 }
 
 extension ChunkStore {
+    /// A query's plan and the view of its series, or nil when nothing can match (an empty range, no series).
+    nonisolated func readView(_ filters: [QueryFilter]) async throws -> (QueryPlan, ReadView)? {
+        let plan = QueryPlan(try QueryFilter.normalize(filters))
+        guard !plan.isEmpty else { return nil }
+        let view = await readView(plan)
+        return view.isEmpty ? nil : (plan, view)
+    }
+
     /// The view of the series matching `plan`, as of now.
     func readView(_ plan: QueryPlan) -> ReadView {
         let ids = matchingSeries(plan)

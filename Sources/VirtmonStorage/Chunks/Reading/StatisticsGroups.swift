@@ -20,14 +20,15 @@ struct StatisticsGroups {
         self.query = query
         self.start = start
         periodMicros = query.period * 1_000_000
-        cardinalityFields = query.aggregates.compactMap(\.parameter)
+        let fields = query.aggregates.compactMap(\.parameter)
+        cardinalityFields = fields
         var numbers: [[String?]: Int] = [:]
         var groupValues: [[String?]] = []
         var described: [Int64: Description] = [:]
         for (id, key) in keys {
             let sample = key.sample(volume: 0, at: 0, messageID: "")
             var distinct: [String: String?] = [:]
-            for field in query.aggregates.compactMap(\.parameter) { distinct[field.description] = MemoryStorage.fieldValue(field, of: sample) }
+            for field in fields { distinct[field.description] = MemoryStorage.fieldValue(field, of: sample) }
             let values = query.groupBy.map { MemoryStorage.groupValue($0, of: sample) }
             let number: Int
             if let known = numbers[values] {
