@@ -3,8 +3,9 @@ import Synchronization
 import Testing
 import VirtmonThreads
 
-/// How many blocking calls have returned: the checks below compare order, not durations, so that a loaded
-/// machine cannot fail them.
+/// How many blocking calls have returned: the checks below compare order, not durations. The blocked calls
+/// last 10 s because the suite's first seconds (Python, QEMU, sixty suites starting) once kept a fresh thread
+/// from running for 3 s.
 final class Finished: Sendable {
     private let count = Mutex(0)
     func add() { count.withLock { $0 += 1 } }
@@ -18,7 +19,7 @@ final class Finished: Sendable {
         let finished = Finished()
         let blocked = (0..<2).map { _ in
             Task(executorPreference: executor) {
-                usleep(3_000_000)
+                usleep(10_000_000)
                 finished.add()
             }
         }
@@ -61,7 +62,7 @@ final class Finished: Sendable {
         let sleepers = (0..<ProcessInfo.processInfo.activeProcessorCount).map { index in
             let blocked = Counter(executor: SerialThreadExecutor(name: "test-blocked-\(index)"))
             return Task {
-                await blocked.sleep(milliseconds: 3000)
+                await blocked.sleep(milliseconds: 10_000)
                 finished.add()
             }
         }
