@@ -39,6 +39,9 @@ import Testing
             ("collector:\n  storage: mysql://x\n", "collector.storage must be sqlite:///PATH or postgres://"),
             ("collector:\n  retension: 1d\n", "did you mean 'retention'"),
             ("collector:\n  retention: 5s\n", "collector.retention"),
+            ("collector:\n  log_level: loud\n", "c.yaml:2:14: collector.log_level must be one of trace, debug, info"),
+            ("collector:\n  listen: [1\n", "c.yaml:3:1: not valid YAML"),
+            ("collector:\n  max_connections: many\n", "collector.max_connections must be a positive whole number, got 'many'"),
         ]
         for (text, message) in cases {
             var scratch = CollectorConfig(dataDir: "/d")

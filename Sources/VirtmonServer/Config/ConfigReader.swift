@@ -30,6 +30,34 @@ struct ConfigReader {
         return pairs
     }
 
+    /// The pairs of a mapping keyed by a section's key enum: the switch over them is exhaustive, so a key
+    /// added to the enum without a reader, or a reader without a key, does not compile.
+    func mapping<Key: RawRepresentable & CaseIterable>(
+        _ node: Node, _ context: String, keys: Key.Type
+    ) throws(ConfigError) -> [(key: Key, value: Node)] where Key.RawValue == String {
+        // Every name passed as known comes from Key.allCases, so each one maps back.
+        try mapping(node, context, known: Key.allCases.map(\.rawValue)).map { (Key(rawValue: $0.key)!, $0.value) }
+    }
+
+    /// One of a fixed set of words; the error lists them.
+    func choice<Value: RawRepresentable & CaseIterable>(
+        _ node: Node, _ name: String, of type: Value.Type
+    ) throws(ConfigError) -> Value where Value.RawValue == String {
+        let text = try string(node, name)
+        guard let value = Value(rawValue: text) else {
+            let known = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            throw error(node, "\(name) must be one of \(known); got '\(text)'")
+        }
+        return value
+    }
+
+    /// An absolute file-system path.
+    func absolutePath(_ node: Node, _ name: String) throws(ConfigError) -> String {
+        let path = try nonEmptyString(node, name)
+        guard path.hasPrefix("/") else { throw error(node, "\(name) must be an absolute path, got '\(path)'") }
+        return path
+    }
+
     func string(_ node: Node, _ name: String) throws(ConfigError) -> String {
         guard let scalar = node.scalar else { throw error(node, "\(name) must be text") }
         return scalar.string
