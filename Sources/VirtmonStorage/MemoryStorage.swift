@@ -139,6 +139,14 @@ public actor MemoryStorage: Storage {
         hostState.values.sorted { ($0.host, $0.agent) < ($1.host, $1.agent) }
     }
 
+    /// Every sample is held as it came, unencoded, so all of them count as head samples; nothing is on disk.
+    public func stats() -> StorageStats {
+        var stats = StorageStats()
+        stats.series = seriesKeys.count
+        stats.headSamples = stored.count
+        return stats
+    }
+
     public func deleteSamples(before cutoff: Date) -> Int {
         let limit = microseconds(cutoff)
         let before = stored.count

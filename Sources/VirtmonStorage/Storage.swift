@@ -29,6 +29,8 @@ public protocol Storage: SampleWriter, SampleReader {
     func deleteSamples(before cutoff: Date) async throws -> Int
     /// Housekeeping the collector runs every minute (sealing, compaction, rollup expiry).
     func maintain() async throws -> MaintenanceReport
+    /// Counts and sizes for /metrics and `virtmon storage stats`.
+    func stats() async throws -> StorageStats
     /// Releases connections; the store is not used afterwards.
     func close() async
 }

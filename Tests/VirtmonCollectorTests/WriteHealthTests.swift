@@ -26,6 +26,7 @@ final class FailingWrites: Storage {
     func statistics(_ query: StatisticsQuery) async throws -> [StatisticsRow] { try await inner.statistics(query) }
     func events(_ query: EventQuery) async throws -> [Event] { try await inner.events(query) }
     func hosts() async throws -> [HostRecord] { try await inner.hosts() }
+    func stats() async throws -> StorageStats { try await inner.stats() }
     func deleteSamples(before cutoff: Date) async throws -> Int { try await inner.deleteSamples(before: cutoff) }
     func close() async {}
 

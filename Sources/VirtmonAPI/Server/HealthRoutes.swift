@@ -5,13 +5,15 @@ import VirtmonModel
 import VirtmonStorage
 import VirtmonTelemetry
 
-/// /healthz (is the store answering?) and /metrics (the collector's own counters in Prometheus text format).
+/// The open routes about the collector itself: /healthz (is the store answering?), /metrics (its own figures
+/// in Prometheus text format; counts only, no tenant's data) and /openapi.json.
 struct HealthRoutes {
     let environment: APIEnvironment
 
-    func register(on router: Router<APIRequestContext>) {
+    var routes: RouteCollection<APIRequestContext> {
+        let routes = RouteCollection(context: APIRequestContext.self)
         let env = environment
-        router.get("/healthz") { _, _ in
+        routes.get("/healthz") { _, _ in
             let counters = env.ingestor.counters.snapshot
             if let since = counters.failingSince {
                 // Reads may still work while every write fails: agents must hear that their batches are not stored.
@@ -28,14 +30,15 @@ struct HealthRoutes {
             }
         }
         let openAPI = WireJSON.encode(OpenAPIDocument.document)
-        router.get("/openapi.json") { _, _ in JSONResponse.make(bytes: openAPI) }
-        router.get("/metrics") { _, _ in
+        routes.get("/openapi.json") { _, _ in JSONResponse.make(bytes: openAPI) }
+        routes.get("/metrics") { _, _ in
             await HealthRoutes.refresh(env)
             var text = env.ingestor.counters.metrics.exposition()
             // Under `virtmon up` the agent's own figures (pollsters, spools, monitors) are in the process's.
             if env.ingestor.counters.metrics !== SelfMetrics.process { text += SelfMetrics.process.exposition() }
             return JSONResponse.text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
+        return routes
     }
 
     /// Sets what is read at scrape time rather than counted as it happens: uptime, the listener's
@@ -51,7 +54,7 @@ struct HealthRoutes {
                              to: connections.closed[reason] ?? 0)
         }
         if let drops = env.udpDrops?() { metrics.setTotal("virtmon_collector_udp_receive_drops_total", to: drops) }
-        guard let store = env.storage as? ChunkStore, let stats = try? await store.stats() else { return }
+        guard let stats = try? await env.storage.stats() else { return }
         for (name, value) in [
             ("series", stats.series), ("chunks", stats.chunks), ("chunk_samples", stats.chunkSamples),
             ("chunk_bytes", stats.chunkBytes), ("rollup_bytes", stats.rollupBytes), ("wal_bytes", stats.walBytes),

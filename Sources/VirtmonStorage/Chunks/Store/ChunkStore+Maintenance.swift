@@ -1,0 +1,40 @@
+import Foundation
+import VirtmonModel
+
+/// What one maintenance pass did.
+public struct MaintenanceReport: Sendable, Equatable {
+    public var sealedChunks = 0
+    public var checkpointed = false
+    /// Chunks merged away, and the chunks they became.
+    public var compactedChunks = 0
+    public var compactedInto = 0
+
+    public init() {}
+}
+
+extension ChunkStore {
+    /// Seals heads that are idle or span too long (all of them with `sealAll`), checkpoints the write-ahead
+    /// records when they grow, compacts small chunks into large ones, purges rows superseded at the previous
+    /// pass and expires rollups. The collector runs it every minute.
+    public func maintain() async throws -> MaintenanceReport {
+        try await maintain(at: options.now(), sealAll: false)
+    }
+
+    public func maintain(at now: Date, sealAll: Bool) async throws -> MaintenanceReport {
+        await lock()
+        defer { unlock() }
+        var report = MaintenanceReport()
+        let nowMicros = microseconds(now)
+        if let bounds = purgeBounds {
+            try await backend.purgeSuperseded(chunksThrough: bounds.chunks, rollupsThrough: bounds.rollups)
+            purgeBounds = nil
+        }
+        try await sealAndCheckpoint(now: nowMicros, sealAll: sealAll, report: &report)
+        try await compact(report: &report)
+        for rollup in options.rollups {
+            try await backend.deleteRollups(resolution: rollup.resolution * 1_000_000, before: nowMicros - rollup.retention * 1_000_000)
+        }
+        purgeBounds = (visibleChunks, visibleRollups)
+        return report
+    }
+}
