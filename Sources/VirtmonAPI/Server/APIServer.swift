@@ -7,15 +7,27 @@ import ServiceLifecycle
 
 /// The collector's HTTP side: query APIs, batch ingest, health and metrics, behind token auth.
 public enum APIServer {
-    /// The router with every route and the auth middleware.
+    /// Every family of routes behind the token check: virtmon's own API (Own/), then Ceilometer's (Ceilometer/).
+    static let authenticatedRoutes: [any AuthenticatedRoutes.Type] = [
+        HostRoutes.self, MeterRoutes.self, ResourceRoutes.self, SampleRoutes.self, StatisticsRoutes.self, EventRoutes.self,
+        CeilometerMeterRoutes.self, CeilometerSampleRoutes.self, CeilometerResourceRoutes.self, CeilometerEventRoutes.self,
+        CeilometerServiceRoutes.self,
+    ]
+
+    /// The router: open routes (health, metrics, the OpenAPI document, signed batch ingest), then every
+    /// authenticated family in a group whose context carries the caller's scope.
     public static func router(_ environment: APIEnvironment) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: QueryTimingMiddleware(metrics: environment.ingestor.counters.metrics))
-        router.add(middleware: AuthMiddleware(tokens: environment.tokens))
-        HealthRoutes(environment: environment).register(on: router)
-        V1Routes(environment: environment).register(on: router)
-        CeilometerRoutes(environment: environment).register(on: router)
-        CeilometerEvents(environment: environment).register(on: router)
+        router.add(middleware: UnknownRouteMiddleware())
+        router.addRoutes(HealthRoutes(environment: environment).routes)
+        router.addRoutes(BatchRoutes(environment: environment).routes)
+        let authenticated = router.group()
+            .add(middleware: AuthMiddleware(tokens: environment.tokens))
+            .group(context: AuthenticatedContext.self)
+        for family in authenticatedRoutes {
+            authenticated.addRoutes(family.init(environment: environment).routes)
+        }
         return router
     }
 

@@ -6,21 +6,22 @@ import VirtmonStorage
 /// Ceilometer's event API over virtmon's monitor events, so `ceilometer event-list`, `event-show` and
 /// `event-type-list` work. An event's host, resource, level, message and details are its traits. Events
 /// belong to hosts, not projects: a project token sees none.
-struct CeilometerEvents {
+struct CeilometerEventRoutes: AuthenticatedRoutes {
     let environment: APIEnvironment
 
-    func register(on router: Router<APIRequestContext>) {
+    var routes: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
         let env = environment
-        router.get("/v2/events") { request, context in
+        routes.get("/v2/events") { request, context in
             await RouteHandling.run(.ceilometer, logger: env.logger) {
                 guard context.scope == .admin else { return JSONResponse.make(.array([])) }
                 let parameters = QueryParameters(request.uri.query)
-                var query = try CeilometerEvents.query(parameters)
+                var query = try CeilometerEventRoutes.query(parameters)
                 query.limit = env.clamp(try CeilometerQuery.limit(parameters, default: env.defaultLimit))
-                return JSONResponse.make(.array(try await env.storage.events(query).map(CeilometerEvents.event)))
+                return JSONResponse.make(.array(try await env.storage.events(query).map(CeilometerEventRoutes.event)))
             }
         }
-        router.get("/v2/events/:id") { _, context in
+        routes.get("/v2/events/:id") { _, context in
             await RouteHandling.run(.ceilometer, logger: env.logger) {
                 let id = try RouteHandling.pathParameter(context, "id")
                 var query = EventQuery(limit: 1)
@@ -28,16 +29,17 @@ struct CeilometerEvents {
                 guard context.scope == .admin, let event = try await env.storage.events(query).first else {
                     throw APIError.notFound("Event \(id) Not Found")
                 }
-                return JSONResponse.make(CeilometerEvents.event(event))
+                return JSONResponse.make(CeilometerEventRoutes.event(event))
             }
         }
-        router.get("/v2/event_types") { _, context in
+        routes.get("/v2/event_types") { _, context in
             await RouteHandling.run(.ceilometer, logger: env.logger) {
                 guard context.scope == .admin else { return JSONResponse.make(.array([])) }
                 let types = Set(try await env.storage.events(EventQuery(limit: env.maxLimit)).map(\.type))
                 return JSONResponse.make(.array(types.sorted().map(JSONValue.string)))
             }
         }
+        return routes
     }
 
     /// Ceilometer's event filters: event_type, message_id, start_timestamp and end_timestamp, and the traits

@@ -29,6 +29,14 @@ enum RouteHandling {
         }
     }
 
+    /// A query handler's JSON answer, bounded by the collector's request timeout, with failures in the
+    /// family's error shape.
+    static func json(_ shape: Shape, _ env: APIEnvironment, _ body: @escaping @Sendable () async throws -> JSONValue) async -> Response {
+        await run(shape, logger: env.logger) {
+            try await bounded(seconds: env.connections.requestTimeout) { JSONResponse.make(try await body()) }
+        }
+    }
+
     /// Runs a query handler for at most `seconds`: past that the client is answered 503 (the store's work
     /// under way finishes on its own, since a store's transaction is not torn down midway).
     static func bounded(seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> Response) async throws -> Response {
@@ -64,7 +72,7 @@ enum RouteHandling {
     }
 
     /// The request body, bounded, decoded as any JSON value.
-    static func jsonBody(_ request: Request, context: APIRequestContext) async throws -> JSONValue {
+    static func jsonBody(_ request: Request, context: some RequestContext) async throws -> JSONValue {
         let buffer: NIOCore.ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
@@ -83,7 +91,7 @@ enum RouteHandling {
 
     /// A path segment as the client meant it: percent-decoded (the router hands segments over as sent), so
     /// `/v2/resources/a%20b` names `a b` and `%00` is seen as the NUL it is.
-    static func pathParameter(_ context: APIRequestContext, _ name: String) throws -> String {
+    static func pathParameter(_ context: some RequestContext, _ name: String) throws -> String {
         let raw = try context.parameters.require(name)
         guard let decoded = raw.removingPercentEncoding else {
             throw APIError.badRequest("'\(raw)' in the path is not valid percent-encoding")

@@ -32,8 +32,8 @@ public struct APIEnvironment: Sendable {
     }
 
     /// The caller's filters plus the project a project token is limited to.
-    func scoped(_ filters: [QueryFilter], _ scope: AccessScope?) -> [QueryFilter] {
-        guard let project = scope?.project else { return filters }
+    func scoped(_ filters: [QueryFilter], _ scope: AccessScope) -> [QueryFilter] {
+        guard let project = scope.project else { return filters }
         return filters + [QueryFilter(.projectID, .eq, .string(project))]
     }
 

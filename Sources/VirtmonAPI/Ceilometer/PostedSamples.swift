@@ -6,7 +6,7 @@ import VirtmonStorage
 /// Samples posted to `POST /v2/meters/NAME` in Ceilometer's format, read leniently as its client sends them
 /// (the CLI sends the volume as text) and checked as strictly as agent batches.
 enum PostedSamples {
-    static func parse(_ body: JSONValue, meter: String, scope: AccessScope?, now: Date, validator: BatchValidator) throws -> [Sample] {
+    static func parse(_ body: JSONValue, meter: String, scope: AccessScope, now: Date, validator: BatchValidator) throws -> [Sample] {
         let items: [JSONValue]
         switch body {
         case .array(let list): items = list
@@ -49,7 +49,7 @@ enum PostedSamples {
             default: throw APIError.badRequest("\(place): counter_volume is missing")
             }
             var projectID = try text("project_id")
-            if let project = scope?.project {
+            if let project = scope.project {
                 if let given = projectID, given != project {
                     throw APIError.forbidden("\(place): a token of project \(project) cannot post samples for project \(given)")
                 }

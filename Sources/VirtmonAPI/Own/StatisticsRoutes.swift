@@ -1,0 +1,55 @@
+import Hummingbird
+import VirtmonStorage
+
+/// `GET /api/v1/statistics`: one meter's aggregates per period and group, Ceilometer's fields with UTC `Z`
+/// timestamps.
+struct StatisticsRoutes: AuthenticatedRoutes {
+    let environment: APIEnvironment
+
+    var routes: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        let env = environment
+        routes.get("/api/v1/statistics") { request, context in
+            await RouteHandling.json(.own, env) {
+                let parameters = QueryParameters(request.uri.query)
+                var query = try StatisticsRoutes.query(parameters, scope: context.scope, env)
+                query.maxRows = env.maxStatisticsRows
+                try query.validate()
+                let rows = try await env.storage.statistics(query)
+                try RouteHandling.requireFinite(rows, meter: query.meter)
+                return .array(rows.map { row in
+                    guard case .object(var object) = CeilometerFormat.statistics(row, aggregates: query.aggregates) else { return .null }
+                    for key in ["duration_start", "duration_end", "period_start", "period_end"] {
+                        if case .string(let text)? = object[key] { object[key] = .string(text + "Z") }
+                    }
+                    return .object(object)
+                })
+            }
+        }
+        return routes
+    }
+
+    /// meter (required), the own API's filters, period (seconds), groupby and aggregate (`func` or `func:param`), repeated.
+    static func query(_ parameters: QueryParameters, scope: AccessScope, _ env: APIEnvironment) throws -> StatisticsQuery {
+        guard let meter = parameters["meter"], !meter.isEmpty else { throw APIError.badRequest("statistics needs meter=NAME") }
+        var filters = try OwnFormat.filters(parameters, allowTime: true)
+        filters.removeAll { $0.field == .meter }
+        var period: Int64 = 0
+        if let text = parameters["period"], !text.isEmpty {
+            guard let value = Int64(text), value >= 0 else { throw APIError.badRequest("period must be a whole number of seconds ≥ 0, not '\(text)'") }
+            period = value
+        }
+        var groupBy: [GroupField] = []
+        for name in parameters.all("groupby") where !name.isEmpty { groupBy.append(try GroupField(parsing: name)) }
+        var aggregates: [Aggregate] = []
+        for text in parameters.all("aggregate") where !text.isEmpty {
+            // Splitting keeps empty parts so that ":" names an empty function.
+            let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard let function = parts.first, !function.isEmpty else {
+                throw APIError.badRequest("aggregate '\(text)' names no function (use e.g. aggregate=avg or aggregate=cardinality:resource_id)")
+            }
+            aggregates.append(try Aggregate(parsing: function, parameter: parts.count > 1 ? parts[1] : nil))
+        }
+        return StatisticsQuery(meter: meter, filters: env.scoped(filters, scope), period: period, groupBy: groupBy, aggregates: aggregates)
+    }
+}
