@@ -4,6 +4,7 @@
 # pressure, and whether every agent batch was still stored.
 #
 #   bash scripts/pressure-collector.sh [SECONDS]      (default 30 s of pressure)
+#   VIRTMON_BIN=/path/to/virtmon bash scripts/pressure-collector.sh   (measure another build)
 #
 # Pressure, all at once, each from its own loopback address so the per-address caps apply as they would to
 # separate hosts: 1,100 connections that send half a request head and wait (127.0.0.4); 12 clients that ask
@@ -16,83 +17,35 @@ cd "$(dirname "$0")/.."
 seconds="${1:-30}"
 
 . scripts/measure.sh
-bin=$(release_virtmon)
+bin="${VIRTMON_BIN:-$(release_virtmon)}"
 
 work=$(mktemp -d /tmp/virtmon-pressure.XXXXXX)
 collector=""
-cleanup() {
-  [ -n "$collector" ] && kill "$collector" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(free_port)
-cat > "$work/collector.yaml" <<YAML
-collector:
-  listen: 127.0.0.1:$port
-  udp: "off"
-  secret: pressure-secret
-  admin_token: pressure-admin
-  project_tokens:
-    p1: p1-token
-  max_series_per_project: 2000
-YAML
+trap '[ -n "$collector" ] && kill "$collector" 2>/dev/null; rm -rf "$work"' EXIT
 # The collector runs at the open-file limit the finding was made at (1,024, hard), and fits its connection cap
 # under it; the load generator keeps this shell's limit.
-(ulimit -n 1024; exec "$bin" collector --config "$work/collector.yaml" --data-dir "$work/data" --log-level warning) 2>"$work/collector.log" &
-collector=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+start_collector "$bin" "$work" pressure-secret "  max_series_per_project: 2000
+" 1024
 
-python3 - "$port" "$collector" "$seconds" <<'PY'
-import hashlib, hmac, http.client, json, socket, sys, threading, time, uuid
-from datetime import datetime, timezone, timedelta
+PYTHONPATH=scripts python3 - "$port" "$collector" "$seconds" <<'PY'
+import http.client, json, socket, sys, threading, time
+from datetime import timedelta
+from collector_load import Agent, connect as connect_to, pct, seed_vms
 port, pid, seconds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-secret = b"pressure-secret"
 
 def rss_mib():
     for line in open("/proc/%d/status" % pid):
         if line.startswith("VmRSS"): return int(line.split()[1]) / 1024
-def ts(d): return d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-def connect(source, timeout=30):
-    return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
+def connect(source, timeout=30): return connect_to(port, source, timeout)
 
 # Two hours of 200 VMs at 60 s, posted by the project: what the heavy queries chew on.
-start = datetime.now(timezone.utc) - timedelta(hours=2)
-seed = connect("127.0.0.6")
-for chunk in range(0, 120, 10):
-    samples = [{"counter_type": "gauge", "counter_unit": "%", "counter_volume": (m * 7 + v) % 100, "resource_id": "vm-%03d" % v,
-                "timestamp": ts(start + timedelta(seconds=60 * m))} for m in range(chunk, chunk + 10) for v in range(200)]
-    seed.request("POST", "/v2/meters/cpu_util", json.dumps(samples), {"X-Auth-Token": "p1-token", "Content-Type": "application/json"})
-    r = seed.getresponse(); r.read(); assert r.status == 200, r.status
+seed_vms(port, "p1-token", vms=200, span=timedelta(hours=2), step=60, source="127.0.0.6", per_post=2000)
 heavy = "/v2/meters/cpu_util/statistics?period=60&groupby=resource_id"
 
 # The agent: a signed 200-sample batch every 100 ms, latency as the client waits for the commit.
-seq = [0]; latencies = {"idle": [], "pressure": []}; agent_failures = {"idle": 0, "pressure": 0}; phase = ["idle"]; stop = [False]
-def agent():
-    conn = connect("127.0.0.2")
-    while not stop[0]:
-        seq[0] += 1
-        now = datetime.now(timezone.utc)
-        body = json.dumps({"version": 1, "agent": "pressure-agent", "host": "h1", "seq": seq[0], "sent_at": ts(now), "events": [],
-            "samples": [{"counter_name": "agent.meter", "counter_type": "gauge", "counter_unit": "B", "counter_volume": i,
-                         "resource_id": "host-%d" % (i % 20), "timestamp": ts(now), "resource_metadata": {}, "source": "virtmon",
-                         "message_id": str(uuid.uuid4())} for i in range(200)]}).encode()
-        signature = hmac.new(secret, body, hashlib.sha256).hexdigest()
-        began = time.monotonic()
-        try:
-            conn.request("POST", "/api/v1/batches", body, {"X-Virtmon-Signature": signature, "Content-Type": "application/json"})
-            r = conn.getresponse(); r.read(); ok = r.status == 200
-        except Exception:
-            ok = False; conn = connect("127.0.0.2")
-        if ok: latencies[phase[0]].append((time.monotonic() - began) * 1000)
-        else: agent_failures[phase[0]] += 1
-        time.sleep(max(0, 0.1 - (time.monotonic() - began)))
+phase = ["idle"]; stop = [False]
+agent = Agent(port, b"pressure-secret", phase, source="127.0.0.2", name="pressure-agent").start()
 
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
-
-threads = [threading.Thread(target=agent, daemon=True)]
-threads[0].start()
 time.sleep(min(10, seconds))
 rss_idle = rss_mib()
 phase[0] = "pressure"
@@ -139,7 +92,7 @@ for t in pressure: t.start()
 peak = rss_idle; began = time.monotonic()
 while time.monotonic() - began < seconds:
     time.sleep(0.5); peak = max(peak, rss_mib())
-stop[0] = True
+stop[0] = True; agent.stop()
 time.sleep(0.5)
 # How many half-open connections the collector still holds: a closed one reads EOF.
 still_open = 0
@@ -157,12 +110,12 @@ closed = {line.split('"')[1]: line.split()[-1] for line in text.splitlines() if 
 cap = [line.split()[-1] for line in text.splitlines() if line.startswith("virtmon_collector_http_connections_max ")]
 print("collector RSS: %.1f MiB idle, %.1f MiB peak under pressure, %.1f MiB after" % (rss_idle, peak, rss_mib()))
 print("agent batches (200 samples, every 100 ms): idle p50 %.1f ms p99 %.1f ms (%d ok, %d failed); under pressure p50 %.1f ms p99 %.1f ms (%d ok, %d failed)"
-      % (pct(latencies["idle"], .5), pct(latencies["idle"], .99), len(latencies["idle"]), agent_failures["idle"],
-         pct(latencies["pressure"], .5), pct(latencies["pressure"], .99), len(latencies["pressure"]), agent_failures["pressure"]))
+      % (agent.summary("idle") + agent.summary("pressure")))
 print("half-open connections: %d opened, %d still held by the collector at the end (%d s)" % (len(half_open), still_open, seconds))
 print("heavy statistics (200 VMs x 2 h per minute, 24,000 rows): %d answered back to back, p50 %.0f ms p99 %.0f ms; 12 never-reading clients held" %
       (len(heavy_times), pct(heavy_times, .5), pct(heavy_times, .99)))
 print("tenant posting distinct 8 KiB metadata: %d batches stored, %d refused at its series bound" % (quota["stored"], quota["refused"]))
 print("connection cap %s; closed by the collector: %s" % (cap[0] if cap else "?", ", ".join("%s %s" % kv for kv in sorted(closed.items()))))
-print("agents still served under pressure: %s" % ("yes" if latencies["pressure"] and agent_failures["pressure"] == 0 else "NO"))
+_, _, served, failed = agent.summary("pressure")
+print("agents still served under pressure: %s" % ("yes" if served and failed == 0 else "NO"))
 PY
