@@ -6,11 +6,12 @@ import Testing
 import VirtmonModel
 @testable import VirtmonAgent
 
-/// A check that raises `perCheck` events every time it runs.
+/// A check that raises `perCheck` events every time it runs (occurrences, so every one is raised).
 final class NoisyMonitor: Monitor {
     let type: String
     let cycle: Duration
     let level = EventLevel.error
+    let raises = MonitorEvents.occurrences
     let perCheck: Int
     let runs = Mutex(0)
 

@@ -13,5 +13,12 @@ public protocol Monitor: Sendable {
     var cycle: Duration { get }
     /// The level of the events it raises when a threshold is crossed.
     var level: EventLevel { get }
+    /// Whether its events are conditions (the supervisor raises their changes) or occurrences (each one raised).
+    var raises: MonitorEvents { get }
     func check(_ context: MonitorContext) async -> MonitorOutcome
+}
+
+extension Monitor {
+    /// Threshold checks describe conditions; a monitor of occurrences says so.
+    public var raises: MonitorEvents { .conditions }
 }

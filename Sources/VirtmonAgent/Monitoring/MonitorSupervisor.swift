@@ -7,6 +7,8 @@ import VirtmonThreads
 
 /// Runs monitor items on their cycles, queues the events they raise, and hands each event to the handlers
 /// registered for its type; an event of a type without handlers is logged when it is an error or fatal.
+/// A condition monitor's events are raised when a resource's condition begins and ends (ConditionTracker),
+/// not on every check while it lasts.
 ///
 /// A Service: on graceful shutdown the items stop, the queue closes, and the events already queued are
 /// still handed out before `run` returns.
@@ -21,6 +23,9 @@ public actor MonitorSupervisor: Service {
     private var lastDropLog: ContinuousClock.Instant?
     private var droppedSinceLog = 0
     private var failures: [String: String] = [:]
+    private var trackers: [String: ConditionTracker] = [:]
+    private let reraiseEvery: Duration?
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     /// The sample source name monitor samples are handed on under.
     public static let sourceName = "monitors"
@@ -28,9 +33,12 @@ public actor MonitorSupervisor: Service {
     /// - Parameters:
     ///   - handlers: by event type.
     ///   - sampleSink: where measured values go as samples (nil: nowhere).
+    ///   - reraiseEvery: how often a lasting condition is raised again (nil: only when it begins and ends).
+    ///   - now: the clock re-raising is measured on (tests move it).
     public init(
         monitors: [any Monitor], handlers: [String: [any EventHandler]], queue: EventQueue,
-        sampleSink: (any SampleSink)?, context: @escaping @Sendable () -> MonitorContext, logger: Logger
+        sampleSink: (any SampleSink)?, context: @escaping @Sendable () -> MonitorContext, logger: Logger,
+        reraiseEvery: Duration? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         for monitor in monitors where items[monitor.type] == nil {
             items[monitor.type] = MonitorItem(monitor)
@@ -41,6 +49,8 @@ public actor MonitorSupervisor: Service {
         self.sampleSink = sampleSink
         self.makeContext = context
         self.logger = logger
+        self.reraiseEvery = reraiseEvery
+        self.now = now
     }
 
     /// The item registered for `type`, to enable, disable or inspect at run time.
@@ -85,7 +95,16 @@ public actor MonitorSupervisor: Service {
         let outcome = await Task(executorPreference: BlockingExecutor.shared) {
             await monitor.check(context)
         }.value
-        for event in outcome.events where !queue.put(event) {
+        let events: [Event]
+        switch monitor.raises {
+        case .occurrences:
+            events = outcome.events
+        case .conditions:
+            var tracker = trackers[monitor.type] ?? ConditionTracker(reraiseEvery: reraiseEvery)
+            events = tracker.changes(outcome, type: monitor.type, host: context.host, time: context.time, now: now())
+            trackers[monitor.type] = tracker
+        }
+        for event in events where !queue.put(event) {
             noteDropped(event)
         }
         if !outcome.samples.isEmpty, let sampleSink {

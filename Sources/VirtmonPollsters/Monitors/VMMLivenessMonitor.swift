@@ -12,6 +12,8 @@ public actor VMMLivenessMonitor: Monitor {
     public nonisolated let type = "liveness"
     public nonisolated let cycle: Duration
     public nonisolated let level: EventLevel
+    /// Each exit is reported once, as it is seen; there is no condition that later recovers.
+    public nonisolated let raises = MonitorEvents.occurrences
     public let watch: VMMWatchList
     private var watched: [Int32: VMMProcess] = [:]
 

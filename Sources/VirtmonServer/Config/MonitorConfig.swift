@@ -18,6 +18,8 @@ public struct MonitorConfig: Sendable {
     /// Where the `webhook` handler POSTs events.
     public var webhookURL: String?
     public var webhookAttempts = 3
+    /// How often a lasting breach is raised again; nil raises it only when it begins and when it ends.
+    public var reraiseInterval: Duration?
 
     /// PIDs to watch besides those found through libvirt and by program name.
     public var pids: [Int32] = []
