@@ -51,7 +51,8 @@ final class CycleResults: Sendable {
 /// How one pollster run ended.
 enum PollOutcome: Sendable {
     case samples([Sample])
-    case failed(String)
+    /// `reported`: the pollster has said why already (SourceUnavailable), so the scheduler only counts it.
+    case failed(String, reported: Bool)
 }
 
 import VirtmonModel

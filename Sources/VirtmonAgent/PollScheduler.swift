@@ -104,8 +104,10 @@ public actor PollScheduler: Service {
                     let outcome: PollOutcome
                     do {
                         outcome = .samples(try await pollster.poll(context))
+                    } catch let error as SourceUnavailable {
+                        outcome = .failed(error.reason, reported: true)
                     } catch {
-                        outcome = .failed("\(error)")
+                        outcome = .failed("\(error)", reported: false)
                     }
                     let report = CycleResults.Report(outcome: outcome, duration: ContinuousClock.now - started)
                     if !results.report(key, report) {
@@ -181,7 +183,7 @@ public actor PollScheduler: Service {
                 logger.info("pollster recovered", metadata: ["source": "\(source)", "pollster": "\(pollster)"])
             }
             entry.lastError = nil
-        case .failed(let message):
+        case .failed(let message, let reported):
             entry.failures += 1
             entry.lastSucceeded = false
             entry.lastSampleCount = 0
@@ -189,7 +191,7 @@ public actor PollScheduler: Service {
                 .increment()
             // The same failure every cycle is logged once, then every 60th time, so a missing device cannot
             // flood the log.
-            if entry.lastError != message || entry.failures % 60 == 1 {
+            if !reported, entry.lastError != message || entry.failures % 60 == 1 {
                 logger.error(
                     "pollster failed",
                     metadata: [
@@ -200,5 +202,7 @@ public actor PollScheduler: Service {
             entry.lastError = message
         }
         stats[key] = entry
+        Gauge(label: "virtmon_agent_pollster_up", dimensions: [("source", source), ("pollster", pollster)])
+            .record(entry.lastSucceeded ? 1 : 0)
     }
 }

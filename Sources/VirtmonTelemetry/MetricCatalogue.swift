@@ -30,6 +30,7 @@ public enum MetricCatalogue {
         "virtmon_storage_head_samples": "Samples in open heads, not yet sealed into chunks.",
         "virtmon_storage_database_bytes": "Bytes the database uses (SQLite: pages in use; PostgreSQL: the database's size).",
         // The agent.
+        "virtmon_agent_pollster_up": "1 when the pollster's last run succeeded, 0 when it failed (its source away, a read that failed), by source and pollster.",
         "virtmon_pollster_duration_seconds": "Time one pollster took for one cycle, by source and pollster.",
         "virtmon_pollster_failures_total": "Cycles a pollster failed, by source and pollster.",
         "virtmon_pollster_overruns_total": "Cycles a pollster missed its deadline, by source and pollster.",

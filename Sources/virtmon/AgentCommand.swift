@@ -27,6 +27,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .long, help: "HOST:PORT for the agent's /healthz and /metrics (replaces agent.listen; off for none).")
+    var listen: String?
     @Option(name: .long, help: "libvirt URI for VM meters (default qemu:///system when libvirt is installed; test:///PATH/node.xml; off).")
     var libvirtURI: String?
 
@@ -35,6 +37,9 @@ struct AgentCommand: AsyncParsableCommand {
         if once, cycles != nil { throw ValidationError("--once and --cycles exclude each other") }
         try OptionChecks.interval(interval)
         try OptionChecks.logLevel(logLevel)
+        if let listen, listen != "off", CollectorConfig.Endpoint(parsing: listen) == nil {
+            throw ValidationError("--listen must be HOST:PORT or off, got '\(listen)'")
+        }
     }
 
     func run() async throws {
@@ -42,7 +47,7 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = LoggingBootstrap.logger(label: "virtmon.agent", level: logLevel ?? agentConfig.logLevel)
         let options = AgentOptions(
             publishers: publisher, interval: interval.flatMap(ConfigDuration.parse), once: once, cycles: cycles,
-            dataDir: dataDir, libvirtURI: libvirtURI)
+            dataDir: dataDir, libvirtURI: libvirtURI, listen: listen)
         let runtime: AgentRuntime
         do {
             runtime = try await AgentRuntime.build(config: agentConfig, options: options, logger: logger)

@@ -77,7 +77,7 @@ struct DomainPollsterTests {
         #expect(Set(samples.map(\.name)).isSubset(of: Set(DomainMeters.all.map(\.name))))
     }
 
-    @Test("a shut-off domain reports state, vCPUs and memory only; a failing source pauses VM meters without failing")
+    @Test("a shut-off domain reports state, vCPUs and memory only; a failing source is a failed poll the scheduler counts, then meters resume")
     func inactiveAndFailing() async throws {
         let source = FakeDomains()
         let pollster = DomainPollster(source: source)
@@ -86,7 +86,8 @@ struct DomainPollsterTests {
         #expect(Set(off.map(\.name)) == ["power.state", "vcpus", "memory"])
         #expect(value(off, "power.state") == 5)
         source.fail()
-        #expect(try await pollster.poll(Self.context(at: 10)).isEmpty)
+        await #expect(throws: SourceUnavailable.self) { try await pollster.poll(Self.context(at: 10)) }
+        await #expect(throws: SourceUnavailable.self) { try await pollster.poll(Self.context(at: 15)) }
         source.set([Self.domain(cpu: 1)])
         #expect(!(try await pollster.poll(Self.context(at: 20))).isEmpty)
     }

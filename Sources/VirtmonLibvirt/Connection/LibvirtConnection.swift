@@ -17,6 +17,8 @@ public final class LibvirtConnection: DomainStatsSource {
         var failures = 0
         var retryAt = ContinuousClock.now
         var triedOnce = false
+        /// Why the last attempt to open failed: repeated while waiting for the next, so the cause stays visible.
+        var lastOpenError: LibvirtError?
         /// Facts from each domain's XML and the cycle they were read in: the XML is one RPC per domain on a real
         /// daemon and rarely changes, so it is read again only every `xmlRefreshCycles` cycles or on a state change.
         var xml: [String: (facts: XMLFacts, cycle: Int, state: DomainState)] = [:]
@@ -74,16 +76,21 @@ public final class LibvirtConnection: DomainStatsSource {
         }
         let now = ContinuousClock.now
         if state.triedOnce && now < state.retryAt {
-            throw LibvirtError(call: "virConnectOpenReadOnly(\(target))", message: "not connected; next attempt in \(Int((state.retryAt - now).inSecondsRounded)) s")
+            let wait = "next attempt in \(Int((state.retryAt - now).inSecondsRounded)) s"
+            throw LibvirtError(call: "virConnectOpenReadOnly(\(target))",
+                               message: state.lastOpenError.map { "\($0.message) (\(wait))" } ?? "not connected; \(wait)")
         }
         state.triedOnce = true
         guard let connection = library.call("virConnectOpenReadOnly", as: LibvirtLibrary.OpenReadOnly.self)(target) else {
             state.failures += 1
             // 1 s, doubling to a minute between attempts while the daemon is away.
             state.retryAt = now + .seconds(min(60, 1 << min(state.failures - 1, 6)))
-            throw LibvirtError(call: "virConnectOpenReadOnly(\(target))", message: library.lastErrorMessage())
+            let error = LibvirtError(call: "virConnectOpenReadOnly(\(target))", message: library.lastErrorMessage())
+            state.lastOpenError = error
+            throw error
         }
         state.failures = 0
+        state.lastOpenError = nil
         state.handle = UInt(bitPattern: connection)
         return connection
     }

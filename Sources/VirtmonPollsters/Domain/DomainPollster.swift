@@ -16,7 +16,8 @@ public actor DomainPollster: Pollster {
     private let logger: Logger
     /// Previous cumulative CPU time and when it was read, per domain, for cpu_util.
     private var previousCPU: [String: (ns: UInt64, at: Double)] = [:]
-    private var failing = false
+    /// The kind of the outage under way, nil while libvirt answers: each kind is said once, when it begins.
+    private var outage: LibvirtError.Kind?
 
     public init(source: any DomainStatsSource, logger: Logger = Logger(label: "virtmon.libvirt")) {
         self.source = source
@@ -30,13 +31,14 @@ public actor DomainPollster: Pollster {
         do {
             cycle = try await Blocking.run { [source] in try source.collect() }
         } catch {
-            // Said once per outage, not every cycle; the connection retries with backoff underneath.
-            if !failing { logger.error("libvirt unavailable, VM meters paused: \(error)", metadata: ["uri": "\(source.target)"]) }
-            failing = true
-            return []
+            // Said once per kind of outage, not every cycle; the connection retries with backoff underneath.
+            let failure = error as? LibvirtError ?? LibvirtError(call: "collect", message: "\(error)")
+            if outage != failure.kind { report(failure) }
+            outage = failure.kind
+            throw SourceUnavailable("libvirt at \(source.target): \(failure)")
         }
-        if failing { logger.notice("libvirt reachable again, VM meters resume", metadata: ["uri": "\(source.target)"]) }
-        failing = false
+        if outage != nil { logger.notice("libvirt reachable again, VM meters resume", metadata: ["uri": "\(source.target)"]) }
+        outage = nil
         for problem in cycle.problems { logger.warning("libvirt: \(problem)", metadata: ["uri": "\(source.target)"]) }
         var samples: [Sample] = []
         var seen: Set<String> = []
@@ -47,6 +49,22 @@ public actor DomainPollster: Pollster {
         // Domains that disappeared: forget them, so a recreated domain starts over.
         previousCPU = previousCPU.filter { seen.contains($0.key) }
         return samples
+    }
+
+    /// One line per kind of outage, at the level it deserves: a daemon that is not running is normal on a
+    /// host without VMs (notice); a refused user needs fixing (warning); anything else is an error.
+    private func report(_ failure: LibvirtError) {
+        let metadata: Logger.Metadata = ["uri": "\(source.target)"]
+        switch failure.kind {
+        case .daemonDown(let socket):
+            logger.notice("libvirt's daemon is not running (nothing listens on \(socket ?? "its socket")); VM meters start when it does, host metering continues", metadata: metadata)
+        case .permissionDenied(let socket):
+            logger.warning("libvirt refused this agent (permission denied on \(socket ?? "its socket")): run it as root or as a member of the libvirt group; VM meters are paused", metadata: metadata)
+        case .missingFile(let path):
+            logger.error("libvirt cannot read \(path ?? "the test driver's file"): give --libvirt-uri test:///ABSOLUTE/PATH/node.xml of a file that exists", metadata: metadata)
+        case .other:
+            logger.error("libvirt unavailable, VM meters paused: \(failure)", metadata: metadata)
+        }
     }
 
     func samples(for domain: DomainStats, _ context: PollContext) -> [Sample] {

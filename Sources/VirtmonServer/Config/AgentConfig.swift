@@ -45,6 +45,8 @@ public struct AgentConfig: Sendable {
     public var monitors = MonitorConfig()
     /// libvirt connection for VM meters: nil means qemu:///system when libvirt is installed; "off" disables.
     public var libvirtURI: String?
+    /// HOST:PORT of the agent's /healthz and /metrics; nil serves none.
+    public var listen: CollectorConfig.Endpoint?
 
     /// The configuration used when no file is given.
     public static func defaults() -> AgentConfig {

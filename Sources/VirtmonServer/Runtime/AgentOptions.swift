@@ -11,10 +11,13 @@ public struct AgentOptions: Sendable {
     public var dataDir: String?
     /// libvirt URI for VM meters (`off` disables them); replaces `agent.libvirt_uri`.
     public var libvirtURI: String?
+    /// HOST:PORT of the agent's /healthz and /metrics (`off` for none); replaces `agent.listen`.
+    public var listen: String?
 
     public init(publishers: [String] = [], interval: Duration? = nil, once: Bool = false, cycles: Int? = nil,
-                dataDir: String? = nil, libvirtURI: String? = nil) {
+                dataDir: String? = nil, libvirtURI: String? = nil, listen: String? = nil) {
         self.libvirtURI = libvirtURI
+        self.listen = listen
         self.publishers = publishers
         self.interval = interval
         self.once = once

@@ -1,5 +1,7 @@
+import Foundation
 import Logging
 import ServiceLifecycle
+import VirtmonAPI
 import VirtmonAgent
 import VirtmonLibvirt
 import VirtmonModel
@@ -21,6 +23,10 @@ public struct AgentRuntime: Sendable {
     let summary: (host: String, dataDir: String, sources: [String])
     /// This process's claim on the agent's data dir (identity, sequence numbers, spool).
     let dataDirLock: DataDirLock
+    /// Where /healthz and /metrics are served, if anywhere.
+    public let listen: CollectorConfig.Endpoint?
+    /// Told the port the endpoint listens on once it does (tests ask for port 0).
+    var onListening: @Sendable (Int) async -> Void = { _ in }
 
     /// Builds the agent the configuration describes, with the command line's changes. Fails, saying what is
     /// wrong, before anything starts.
@@ -101,8 +107,10 @@ public struct AgentRuntime: Sendable {
             ? makeMonitors(config: config, router: router, logger: logger) : nil
         let summary = (host: config.host, dataDir: config.dataDir,
                        sources: sources.map { "\($0.name) every \($0.interval)" })
+        var listen = config.listen
+        if let text = options.listen { listen = text == "off" ? nil : CollectorConfig.Endpoint(parsing: text) }
         return AgentRuntime(scheduler: scheduler, publishers: orderedPublishers, monitors: monitors, cycles: cycles,
-                            logger: logger, summary: summary, dataDirLock: lock)
+                            logger: logger, summary: summary, dataDirLock: lock, listen: listen)
     }
 
     /// The supervisor with every enabled check, and each event type's handlers.
@@ -141,7 +149,7 @@ public struct AgentRuntime: Sendable {
         let procRoot = config.procRoot
         return MonitorSupervisor(
             monitors: monitors, handlers: handlers, queue: EventQueue(capacity: settings.queueSize), sampleSink: router,
-            context: { MonitorContext(host: host, procRoot: procRoot) }, logger: logger)
+            context: { MonitorContext(host: host, procRoot: procRoot) }, logger: logger, reraiseEvery: settings.reraiseInterval)
     }
 
     /// The libvirt connection VM meters read through, or nil (said once, with the reason) when there is none.
@@ -162,12 +170,20 @@ public struct AgentRuntime: Sendable {
             logger.notice("VM metering is off: \(error.reason); host metering continues")
             return nil
         }
+        // The test driver reads a file: one that is not there is a wrong URI, not an outage to wait out.
+        if uri.hasPrefix("test:///"), uri != "test:///default" {
+            let path = String(uri.dropFirst("test://".count).prefix { $0 != "?" })
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw AgentSetupError(message: "--libvirt-uri \(uri): \(path) \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"); the test driver needs test:///ABSOLUTE/PATH/node.xml of a domain XML file")
+            }
+        }
         let connection = LibvirtConnection(uri: uri, library: library)
         do {
             try await Blocking.run { try connection.connect() }
             logger.notice("VM metering through libvirt", metadata: ["uri": "\(uri)", "library": "\(library.path)"])
         } catch {
-            logger.warning("libvirt not reachable yet, VM meters wait for it: \(error)", metadata: ["uri": "\(uri)"])
+            // Not said here: the VM pollster's first cycle says what kind of outage it is, once.
+            logger.debug("libvirt not reachable at start: \(error)", metadata: ["uri": "\(uri)"])
         }
         return connection
     }
@@ -215,9 +231,49 @@ public struct AgentRuntime: Sendable {
             services.append(.init(service: monitors, successTerminationBehavior: .gracefullyShutdownGroup,
                                   serviceName: "monitors"))
         }
+        if let listen {
+            // First to start, last to stop: health stays answerable while the rest shuts down.
+            let endpoint = AgentEndpoint.application(
+                host: listen.host, port: listen.port, health: AgentRuntime.health(scheduler: scheduler, publishers: publishers),
+                logger: logger, onBound: onListening)
+            services.insert(.init(service: endpoint, serviceName: "agent endpoint \(listen)"), at: 0)
+        }
         services.append(
             .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "scheduler"))
         return services
+    }
+
+    /// /healthz: each pollster's last run (a failing one with what it reported) and each spool's depth. 200 while
+    /// any pollster succeeds ("ok", or "degraded" with the failing ones named); 503 when every one failed.
+    static func health(scheduler: PollScheduler, publishers: [any Publisher]) -> AgentEndpoint.Health {
+        { @Sendable in
+            let stats = await scheduler.pollsterStats()
+            var pollsters: [JSONValue] = []
+            var failing = 0
+            var ran = 0
+            for (key, entry) in stats.sorted(by: { $0.key < $1.key }) where entry.runs > 0 {
+                let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+                ran += 1
+                if !entry.lastSucceeded { failing += 1 }
+                pollsters.append(.object([
+                    "source": .string(parts.first ?? key), "pollster": .string(parts.count > 1 ? parts[1] : key),
+                    "ok": .bool(entry.lastSucceeded), "runs": .number(Double(entry.runs)),
+                    "failures": .number(Double(entry.failures)), "error": entry.lastError.map(JSONValue.string) ?? .null,
+                    "last_duration_ms": .number(Double(entry.lastDuration.components.seconds * 1000
+                        + entry.lastDuration.components.attoseconds / 1_000_000_000_000_000)),
+                ]))
+            }
+            var spools: [JSONValue] = []
+            for case let publisher as SpoolingPublisher in publishers {
+                spools.append(.object([
+                    "target": .string(publisher.target), "spooled_batches": .number(Double(await publisher.spooledBatches)),
+                    "last_failure": (await publisher.lastFailure).map(JSONValue.string) ?? .null,
+                ]))
+            }
+            let status = ran == 0 ? "starting" : failing == 0 ? "ok" : "degraded"
+            return (ran > 0 && failing == ran ? 503 : 200,
+                    .object(["status": .string(status), "pollsters": .array(pollsters), "spools": .array(spools)]))
+        }
     }
 }
 
@@ -233,6 +289,9 @@ public struct AgentDeliveryError: Error, CustomStringConvertible {
         }
         if failure.hasPrefix("answered 404") {
             return "\(failure) — check the publisher URL's path: the collector ingests at /api/v1/batches"
+        }
+        if failure.contains("connection refused") {
+            return "\(failure) — is the collector running there (`virtmon up` or `virtmon collector`), and is the publisher URL's port its --listen port?"
         }
         return failure
     }
