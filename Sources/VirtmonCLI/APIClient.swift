@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import VirtmonModel
+import VirtmonPublishers
 
 /// The CLI's client for a collector's API: endpoint and token from flags, then VIRTMON_ENDPOINT and
 /// VIRTMON_TOKEN, then the defaults `virtmon up` uses (127.0.0.1:8777 and the token it keeps in its data dir).
@@ -45,7 +46,7 @@ public struct APIClient: Sendable {
         do {
             response = try await APIClient.http.execute(request, timeout: .seconds(60))
         } catch {
-            throw Failure(description: "cannot reach the collector at \(endpoint): \(error) (is `virtmon up` or `virtmon collector` running? set --endpoint or VIRTMON_ENDPOINT)")
+            throw Failure(description: "cannot reach the collector at \(endpoint): \(NetworkErrorWords.describe(error, target: NetworkErrorWords.target(of: url))) (is `virtmon up` or `virtmon collector` running? set --endpoint or VIRTMON_ENDPOINT)")
         }
         let body = try await response.body.collect(upTo: 256 * 1024 * 1024)
         let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView))

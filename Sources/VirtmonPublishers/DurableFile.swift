@@ -1,4 +1,5 @@
 import Foundation
+import VirtmonModel
 
 #if canImport(Glibc)
 import Glibc
@@ -58,7 +59,7 @@ enum DurableFile {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw PublisherError.io(target: path, reason: "cannot create directory: \(error.localizedDescription)")
+            throw PublisherError.io(target: path, reason: "cannot create directory: \(ErrorWords.describe(error))")
         }
     }
 

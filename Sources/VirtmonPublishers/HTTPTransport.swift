@@ -41,7 +41,7 @@ public final class HTTPTransport: BatchTransport {
             let buffer = try await response.body.collect(upTo: 64 * 1024)
             answer = String(buffer: buffer)
         } catch {
-            throw .unreachable("\(error)")
+            throw .unreachable(NetworkErrorWords.describe(error, target: NetworkErrorWords.target(of: url)))
         }
         guard (200..<300).contains(Int(response.status.code)) else {
             throw .refused(status: Int(response.status.code), body: String(answer.prefix(300)))

@@ -1,4 +1,5 @@
 import Foundation
+import VirtmonModel
 
 /// A bounded on-disk queue of batches for one destination: a directory with one file per batch, named by the
 /// batch's sequence number so that listing it gives the send order.
@@ -40,7 +41,7 @@ public struct Spool: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw PublisherError.io(target: directory, reason: "cannot list spool: \(error.localizedDescription)")
+            throw PublisherError.io(target: directory, reason: "cannot list spool: \(ErrorWords.describe(error))")
         }
         for name in names {
             if name.hasSuffix(".tmp") {

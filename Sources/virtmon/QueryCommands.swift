@@ -19,10 +19,20 @@ struct ClientOptions: ParsableArguments {
         try OptionChecks.endpoint(endpoint)
     }
 
-    /// Fetches and prints; failures go to stderr with exit 1.
-    func show(_ path: String, _ query: [(String, String)], columns: [(String, String)]) async throws {
+    /// Fetches and prints; failures go to stderr with exit 1. An empty answer stays `[]` (or an empty table)
+    /// with exit 0, for scripts, and stderr says so — naming an unknown meter, since that is the usual cause.
+    func show(_ path: String, _ query: [(String, String)], columns: [(String, String)], meter: String? = nil) async throws {
         do {
             let value = try await client.get(path, query)
+            if case .array(let rows) = value, rows.isEmpty {
+                var note = "virtmon: nothing matched"
+                if let meter, case .array(let known)? = try? await client.get("/api/v1/meters", [("meter", meter)]), known.isEmpty {
+                    note = "virtmon: no meter named '\(meter)' among those this token can see (`virtmon meter list` shows them)"
+                } else if !query.isEmpty {
+                    note += " the filters"
+                }
+                FileHandle.standardError.write(Data("\(note)\n".utf8))
+            }
             if json {
                 FileHandle.standardOutput.write(Data(WireJSON.encode(value) + [UInt8(ascii: "\n")]))
             } else {
@@ -92,7 +102,7 @@ struct SampleCommand: AsyncParsableCommand {
             try await options.show("/v2/samples", parameters, columns: [
                 ("Resource ID", "resource_id"), ("Name", "meter"), ("Type", "type"), ("Volume", "volume"), ("Unit", "unit"),
                 ("Timestamp", "timestamp"),
-            ])
+            ], meter: meter)
         }
     }
 }
@@ -134,7 +144,7 @@ struct StatisticsCommand: AsyncParsableCommand {
         }
         columns += [("Duration", "duration"), ("Duration Start", "duration_start"), ("Duration End", "duration_end")]
         let path = "/v2/meters/\(meter.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? meter)/statistics"
-        try await options.show(path, parameters, columns: columns)
+        try await options.show(path, parameters, columns: columns, meter: meter)
     }
 }
 

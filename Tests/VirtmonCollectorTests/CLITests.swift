@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Testing
 import VirtmonModel
 import VirtmonTestSupport
@@ -32,10 +34,18 @@ struct CLITests {
         #expect(try await run(["resource", "show", "res-1"]).stdout.contains("res-1"))
         #expect(try await run(["resource", "list"]).stdout.contains("res-1"))
         #expect(try await run(["event", "list"]).stdout.contains("over the limit"))
+        // Empty answers: exit 0 and `[]` for scripts; stderr says why, naming an unknown meter.
+        let unknown = try await run(["statistics", "-m", "hardware.cpu.utill", "--json"])
+        #expect(unknown.status == 0 && unknown.stdout == "[]\n", "\(unknown.stdout)")
+        #expect(unknown.stderr.contains("no meter named 'hardware.cpu.utill' among those this token can see"), "\(unknown.stderr)")
+        let none = try await run(["sample", "list", "-m", "hardware.cpu.util", "-q", "resource_id=nobody", "--json"])
+        #expect(none.status == 0 && none.stdout == "[]\n" && none.stderr.contains("nothing matched the filters"), "\(none.stderr)")
         let denied = try await run(["meter", "list"], token: "wrong")
         #expect(denied.status == 1 && denied.stderr.contains("401"))
         let unreachable = try await ProcessRunner.run(virtmon, ["meter", "list", "--endpoint", "http://127.0.0.1:1"])
-        #expect(unreachable.status == 1 && unreachable.stderr.contains("cannot reach the collector"))
+        #expect(unreachable.status == 1 && unreachable.stderr.contains("cannot reach the collector at http://127.0.0.1:1: connection refused by 127.0.0.1:1: nothing listens there"), "\(unreachable.stderr)")
+        let missing = try await ProcessRunner.run(virtmon, ["config", "check", "/nonexistent-virtmon.yaml"])
+        #expect(missing.status == 1 && missing.stderr.contains("/nonexistent-virtmon.yaml: cannot read: no such file or directory"), "\(missing.stderr)")
     }
 
     @Test("bad values on the command line: exit 2 and a message naming the value and what is accepted",
@@ -70,6 +80,7 @@ struct CLITests {
         let cases: [(String, String)] = [
             ("\(collector.base)/api/v1/batches", "the collector requires signed batches: set publishing.secret"),
             ("\(collector.base)/v1/batches", "check the publisher URL's path: the collector ingests at /api/v1/batches"),
+            ("http://127.0.0.1:1/api/v1/batches", "unreachable: connection refused by 127.0.0.1:1: nothing listens there — is the collector running there"),
         ]
         for (index, (url, advice)) in cases.enumerated() {
             let result = try await ProcessRunner.run(virtmon, [
@@ -105,5 +116,54 @@ struct CLITests {
         try up.run()
         defer { kill(up.processIdentifier, SIGKILL) }
         try await CrashTests.waitHealthy(port: port)
+    }
+
+    @Test("the example configuration runs under up as written (given a port and a data dir): host samples arrive",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil))
+    func theExampleConfigRunsUnderUp() async throws {
+        let virtmon = BuiltExecutable.path("virtmon")!
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/agent.example.yaml").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-example-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let checked = try await ProcessRunner.run(virtmon, ["config", "check", example])
+        #expect(checked.status == 0 && checked.stdout.contains("OK"), "\(checked.stderr)")
+        let port = try CrashTests.freePort()
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: virtmon)
+        up.arguments = ["up", "--config", example, "--listen", "127.0.0.1:\(port)", "--data-dir", directory.path, "--log-level", "critical"]
+        up.standardOutput = FileHandle.nullDevice
+        try up.run()
+        defer { kill(up.processIdentifier, SIGKILL) }
+        try await CrashTests.waitHealthy(port: port)
+        let token = try String(contentsOfFile: directory.appendingPathComponent("admin-token").path, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/meters?meter=hardware.memory.total")
+        request.headers.add(name: "X-Auth-Token", value: token)
+        var meters = 0
+        // The first cycle runs at start; its batch reaches the API through the agent's spool within seconds.
+        for _ in 0..<300 where meters == 0 {
+            if let response = try? await CollectorHarness.http.execute(request, timeout: .seconds(5)), response.status == .ok,
+               case .array(let list)? = try? JSONDecoder().decode(JSONValue.self, from: Data(String(buffer: try await response.body.collect(upTo: 1 << 20)).utf8)) {
+                meters = list.count
+            }
+            if meters == 0 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(meters == 1, "no hardware.memory.total sample arrived within 60 s")
+    }
+
+    @Test("the libvirt test driver with a file that is not there stops the agent at once, naming the file",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil && FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libvirt.so.0")))
+    func missingTestDriverFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-testdriver-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let started = ContinuousClock.now
+        let result = try await ProcessRunner.run(BuiltExecutable.path("virtmon")!, [
+            "agent", "--once", "--libvirt-uri", "test:///nonexistent-virtmon/node.xml", "--publisher", "log://",
+            "--data-dir", directory.path,
+        ])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("--libvirt-uri test:///nonexistent-virtmon/node.xml: /nonexistent-virtmon/node.xml does not exist"), "\(result.stderr)")
+        #expect(ContinuousClock.now - started < .seconds(20), "it fails at start, not after waiting")
     }
 }

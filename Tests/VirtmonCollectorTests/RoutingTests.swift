@@ -49,6 +49,6 @@ struct RoutingTests {
         _ = try await collector.request(.GET, "/v2/meters")
         let metrics = try await collector.request(.GET, "/metrics", token: nil).text
         #expect(metrics.contains("virtmon_collector_query_duration_seconds_count{route=\"/v2/meters\"} 1"))
-        #expect(!metrics.contains("route=\"NotFound\"") && !metrics.contains("/v1/batches\""))
+        #expect(!metrics.contains("route=\"NotFound\"") && !metrics.contains("route=\"/v1/batches\""))
     }
 }

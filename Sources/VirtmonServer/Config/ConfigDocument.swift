@@ -1,4 +1,5 @@
 import Foundation
+import VirtmonModel
 import Yams
 
 /// Reading a configuration file and composing its YAML, with errors that say where the text is wrong.
@@ -9,7 +10,7 @@ enum ConfigDocument {
         do {
             return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigError(file: path, message: "cannot read: \((error as NSError).localizedDescription)")
+            throw ConfigError(file: path, message: "cannot read: \(ErrorWords.describe(error))")
         }
     }
 

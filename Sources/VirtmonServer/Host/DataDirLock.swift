@@ -36,7 +36,7 @@ public final class DataDirLock: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw DataDirError("cannot create the data dir \(path): \(PosixText.describe(error)); choose another with --data-dir or VIRTMON_DATA_DIR")
+            throw DataDirError("cannot create the data dir \(path): \(ErrorWords.describe(error)); choose another with --data-dir or VIRTMON_DATA_DIR")
         }
         let file = (path as NSString).appendingPathComponent("\(role.rawValue).lock")
         let descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -67,16 +67,4 @@ public final class DataDirLock: Sendable {
 public struct DataDirError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// File-system errors in words: Foundation's NSError text for them is "The operation could not be completed".
-enum PosixText {
-    static func describe(_ error: any Error) -> String {
-        let error = error as NSError
-        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
-        return error.localizedDescription
-    }
 }
