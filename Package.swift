@@ -127,7 +127,7 @@ let package = Package(
         .target(
             name: "VirtmonCLI",
             dependencies: [
-                "VirtmonModel",
+                "VirtmonModel", "VirtmonPublishers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -137,8 +137,11 @@ let package = Package(
             dependencies: [
                 "VirtmonServer", "VirtmonCLI", "VirtmonPollsters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
+        // The commit `virtmon --version` prints, written before each build.
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // A stand-in hypervisor process for the monitor tests: guest RAM mapping, growing heap, vCPU thread.
         .executableTarget(name: "vmm-stand-in", path: "Tests/Helpers/VMMStandIn"),
         .testTarget(name: "VirtmonModelTests", dependencies: ["VirtmonModel"]),
@@ -172,6 +175,8 @@ let package = Package(
             dependencies: [
                 "VirtmonPublishers", "VirtmonTestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -196,6 +201,7 @@ let package = Package(
             dependencies: [
                 "VirtmonServer", "VirtmonCLI", "VirtmonTestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ]

@@ -5,7 +5,7 @@ import VirtmonStorage
 
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "config", abstract: "Work with configuration files.", subcommands: [Check.self])
+        commandName: "config", abstract: "Work with configuration files.", subcommands: [Check.self, Reference.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,6 +27,15 @@ struct ConfigCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(1)
             }
+        }
+    }
+
+    struct Reference: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the reference of every configuration key, with its type and default (docs/configuration.md).")
+
+        func run() {
+            print(ConfigReference.markdown(), terminator: "")
         }
     }
 }

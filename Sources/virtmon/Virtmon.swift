@@ -6,6 +6,7 @@ struct Virtmon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "virtmon",
         abstract: "Metering and monitoring for virtualization hosts.",
+        version: Version.text,
         subcommands: [
             UpCommand.self, AgentCommand.self, CollectorCommand.self, MeterCommand.self, SampleCommand.self,
             StatisticsCommand.self, ResourceCommand.self, EventCommand.self, CheckCommand.self, ConfigCommand.self,

@@ -37,3 +37,16 @@ extension AgentConfig.Source {
         return source
     }
 }
+
+extension AgentConfig.Source {
+    static func describe(_ key: Key) -> ConfigKey {
+        let path = "sources[].\(key.rawValue)"
+        return switch key {
+        case .name: ConfigKey(path, "text (required)", "", "The source's name, unique in the file. Default sources: one named `host` with every meter.")
+        case .interval: ConfigKey(path, "duration", "agent.interval", "How often this source polls.")
+        case .timeout: ConfigKey(path, "duration", "the interval", "How long one poll may take before it is counted failed and skipped.")
+        case .meters: ConfigKey(path, "glob or list of globs", "*", "Meters this source polls; a leading `!` excludes (`[\"hardware.*\", \"!hardware.cpu.*\"]`).")
+        case .sinks: ConfigKey(path, "sink name or list", "every sink", "Where this source's samples go.")
+        }
+    }
+}

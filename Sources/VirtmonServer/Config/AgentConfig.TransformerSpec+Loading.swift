@@ -89,3 +89,27 @@ extension AgentConfig.TransformerSpec {
         }
     }
 }
+
+extension AgentConfig.TransformerSpec {
+    static func describe(_ key: Key) -> ConfigKey {
+        let path = "sinks[].transformers[].\(key.rawValue)"
+        return switch key {
+        case .type: ConfigKey(path, Kind.allCases.map(\.rawValue).joined(separator: ", ") + " (required)", "", "What the step does.")
+        case .meters: ConfigKey(path, "glob or list of globs (required)", "", "Meters the step applies to.")
+        case .keep_input: ConfigKey(path, "true or false", "true", "Publish the input samples too (always false for unit_conversion).")
+        case .growth_only: ConfigKey(path, "true or false", "false", "Treat a counter that goes down as reset (no negative rate).")
+        case .target: ConfigKey(path, "mapping", "", "The output sample (keys below).")
+        }
+    }
+
+    static func describe(_ key: TargetKey) -> ConfigKey {
+        let path = "sinks[].transformers[].target.\(key.rawValue)"
+        return switch key {
+        case .name: ConfigKey(path, "template", "{name}.rate / {name}.delta / {name}", "Output meter name; `{name}` is the input's.")
+        case .unit: ConfigKey(path, "template", "{unit}/s / {unit} / {unit}", "Output unit; `{unit}` is the input's.")
+        case .type: ConfigKey(path, "gauge, delta or cumulative", "gauge / delta / gauge", "Output sample type.")
+        case .scale: ConfigKey(path, "number or expression", "", "Factor, or an expression over `volume` and `resource_metadata.*` (`100.0 / (10**9 * (resource_metadata.cpu_number or 1))`).")
+        case .max: ConfigKey(path, "number", "", "Upper bound the output is clamped to.")
+        }
+    }
+}

@@ -101,3 +101,33 @@ extension CollectorConfig {
         return value
     }
 }
+
+extension CollectorConfig {
+    static func describe(_ key: Key) -> ConfigKey {
+        let defaults = CollectorConfig(dataDir: "DATA_DIR")
+        let path = "collector.\(key.rawValue)"
+        return switch key {
+        case .listen: ConfigKey(path, "HOST:PORT", "\(defaults.listen)", "HTTP address of the APIs, batch ingest, /healthz and /metrics.")
+        case .udp: ConfigKey(path, "HOST:PORT or off", defaults.udp.map(\.description) ?? "off", "UDP address for signed batches.")
+        case .storage: ConfigKey(path, "sqlite:///PATH or postgres://USER@HOST:PORT/DB", defaults.storageURL, "The store.")
+        case .data_dir: ConfigKey(path, "path", "as agent.data_dir", "The database, tokens, secret and the collector lock.")
+        case .secret: ConfigKey(path, "text", "", "HMAC secret agents sign with; empty accepts unsigned batches (`up` generates one into DATA_DIR/agent-secret).")
+        case .admin_token: ConfigKey(path, "text", "", "Token that sees everything; default: generated once into DATA_DIR/admin-token.")
+        case .project_tokens: ConfigKey(path, "project id → token", "", "Tokens that see and write one project's data.")
+        case .retention: ConfigKey(path, "duration ≥ 1m", ConfigReference.text(defaults.retention), "Raw samples older than this are deleted; rollups keep their own retention.")
+        case .maintenance_interval: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.maintenanceInterval), "How often the store seals idle heads, checkpoints and compacts.")
+        case .clock_window: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.clockWindow), "How far a batch's sent_at may be from the collector's clock.")
+        case .log_level: ConfigKey(path, "trace … critical", defaults.logLevel, "Least severe log line written.")
+        case .allow_unsigned_batches: ConfigKey(path, "true or false", "\(defaults.allowUnsignedBatches)", "With project tokens and no secret the collector refuses to start unless this is true.")
+        case .max_statistics_rows: ConfigKey(path, "positive whole number", "\(defaults.maxStatisticsRows)", "Most rows one statistics answer may hold; more is a 400 naming a period that fits.")
+        case .max_series_per_project: ConfigKey(path, "positive whole number", "\(defaults.maxSeriesPerProject)", "Most series one project token's writes may create.")
+        case .max_metadata_bytes: ConfigKey(path, "positive whole number", "\(defaults.maxMetadataBytes)", "Largest encoded resource_metadata of one sample.")
+        case .max_connections: ConfigKey(path, "positive whole number", "\(defaults.connections.maxConnections)", "HTTP connections at once, lowered at start to the open-file limit less 256 when that is smaller.")
+        case .max_connections_per_address: ConfigKey(path, "positive whole number", "\(defaults.connections.maxPerAddress)", "HTTP connections from one client address.")
+        case .header_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.headerTimeout), "Time a client has to send a request head.")
+        case .idle_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.idleTimeout), "An idle keep-alive connection is closed after this.")
+        case .request_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.requestTimeout), "A query handler's deadline (then 503).")
+        case .storage_startup_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.storageStartupTimeout), "How long an unreachable database is retried at start before the collector exits 2.")
+        }
+    }
+}

@@ -6,8 +6,8 @@ import Yams
 extension MonitorConfig {
     /// The `monitors:` section's keys.
     enum Key: String, CaseIterable {
-        case enabled, queue_size, handlers, default_handlers, webhook, webhook_attempts, pids, scan_by_name,
-            guest_memory_limit, memory_usage, cpu_usage, liveness, host_memory
+        case enabled, queue_size, handlers, default_handlers, webhook, webhook_attempts, reraise_interval, pids,
+            scan_by_name, guest_memory_limit, memory_usage, cpu_usage, liveness, host_memory
     }
 
     /// Keys every check takes; a check may add its threshold.
@@ -34,6 +34,8 @@ extension MonitorConfig {
                 }
                 config.webhookURL = url
             case .webhook_attempts: config.webhookAttempts = try reader.integer(value, name, range: 1...100)
+            case .reraise_interval:
+                config.reraiseInterval = value.scalar?.string == "off" ? nil : try reader.duration(value, name, minimum: .seconds(1))
             case .pids:
                 guard let list = value.sequence else { throw reader.error(value, "\(name) must be a list of PIDs") }
                 for item in list {
@@ -106,5 +108,40 @@ extension MonitorConfig {
             }
         }
         return thresholdNode
+    }
+}
+
+extension MonitorConfig {
+    static func describe(_ key: Key) -> ConfigKey {
+        let defaults = MonitorConfig()
+        let path = "monitors.\(key.rawValue)"
+        func check(_ check: Check, _ threshold: String) -> String {
+            "\(check.enabled ? "on" : "off"), every \(ConfigReference.text(check.cycle)), level \(check.level.rawValue); \(threshold)"
+        }
+        return switch key {
+        case .enabled: ConfigKey(path, "true or false", "\(defaults.enabled)", "Run the hypervisor and host checks at all.")
+        case .queue_size: ConfigKey(path, "1–1000000", "\(defaults.queueSize)", "Events waiting for their handlers at the most; more are dropped and counted.")
+        case .handlers: ConfigKey(path, "event type → handler list", "", "Handlers per event type (\(AllMonitors.types.map(\.type).joined(separator: ", "))); others get default_handlers.")
+        case .default_handlers: ConfigKey(path, EventHandlers.allCases.map(\.rawValue).joined(separator: ", "), defaults.defaultHandlers.joined(separator: ", "), "Handlers of event types not listed under handlers (plus `webhook` when its URL is set).")
+        case .webhook: ConfigKey(path, "http(s) URL", "", "Where the `webhook` handler POSTs each event as JSON.")
+        case .webhook_attempts: ConfigKey(path, "1–100", "\(defaults.webhookAttempts)", "Tries per event before the webhook gives up on it.")
+        case .reraise_interval: ConfigKey(path, "duration ≥ 1s or off", defaults.reraiseInterval.map(ConfigReference.text) ?? "off", "A breach is raised when it begins and (as `info`) when it ends; with this set, again this often while it lasts. Process exits are raised each time.")
+        case .pids: ConfigKey(path, "list of PIDs", "", "Hypervisor processes to watch besides those found through libvirt and by name.")
+        case .scan_by_name: ConfigKey(path, "true or false", "\(defaults.scanByName)", "Find qemu/stratovirt processes by program name.")
+        case .guest_memory_limit: ConfigKey(path, "size", ConfigReference.text(kib: defaults.guestMemoryLimitKiB), "Mappings at least this large count as guest RAM when a guest's size is unknown.")
+        case .memory_usage: ConfigKey(path, "check (keys below) + max_overhead", check(defaults.memoryUsage, "max_overhead \(ConfigReference.text(kib: defaults.maxOverheadKiB))"), "Hypervisor memory beyond guest RAM.")
+        case .cpu_usage: ConfigKey(path, "check + max_percent", check(defaults.cpuUsage, "max_percent \(defaults.maxCPUPercent)"), "Hypervisor process CPU.")
+        case .liveness: ConfigKey(path, "check", check(defaults.liveness, "no threshold"), "A watched hypervisor process exited.")
+        case .host_memory: ConfigKey(path, "check + min_available_share", check(defaults.hostMemory, "min_available_share \(defaults.minimumAvailableShare)"), "Host MemAvailable below a share of MemTotal.")
+        }
+    }
+
+    static func describe(_ key: CheckKey) -> ConfigKey {
+        let path = "monitors.<check>.\(key.rawValue)"
+        return switch key {
+        case .enabled: ConfigKey(path, "true or false", "true", "Run this check.")
+        case .cycle: ConfigKey(path, "duration ≥ 100ms", "", "How often it checks (defaults above).")
+        case .level: ConfigKey(path, "info, error or fatal", "", "Level of the events it raises (defaults above).")
+        }
     }
 }

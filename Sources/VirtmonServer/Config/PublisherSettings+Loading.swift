@@ -28,3 +28,22 @@ extension PublisherSettings {
         retry = RetryPolicy(initial: retry.initial, maximum: retry.maximum)
     }
 }
+
+extension PublisherSettings {
+    static func describe(_ key: Key) -> ConfigKey {
+        let defaults = PublisherSettings(dataDir: "")
+        let path = "publishing.\(key.rawValue)"
+        return switch key {
+        case .secret: ConfigKey(path, "text", "", "HMAC-SHA256 secret batches are signed with; must match the collector's (`up` keeps it in DATA_DIR/agent-secret). Empty sends unsigned batches.")
+        case .batch_size: ConfigKey(path, "1–100000", "\(defaults.batchSize)", "Samples per batch at the most.")
+        case .spool_max_bytes: ConfigKey(path, "size", ConfigReference.text(bytes: defaults.spoolMaxBytes), "Disk one destination's spool may use while it is away; the oldest batches are dropped (and counted) past it.")
+        case .spool_max_batches: ConfigKey(path, "1–10000000", "\(defaults.spoolMaxBatches)", "Batches one spool may hold.")
+        case .retry_initial: ConfigKey(path, "duration", ConfigReference.text(defaults.retry.initial), "First wait after a failed send; doubles per failure.")
+        case .retry_max: ConfigKey(path, "duration", ConfigReference.text(defaults.retry.maximum), "Longest wait between sends to a failing destination.")
+        case .flush_timeout: ConfigKey(path, "duration", ConfigReference.text(defaults.flushTimeout), "How long a stopping agent keeps sending spooled batches.")
+        case .http_timeout: ConfigKey(path, "duration", ConfigReference.text(defaults.httpTimeout), "One HTTP send's deadline.")
+        case .file_max_bytes: ConfigKey(path, "size", ConfigReference.text(bytes: defaults.fileMaxBytes), "Size at which `file://` output rotates.")
+        case .file_backups: ConfigKey(path, "0–1000", "\(defaults.fileBackups)", "Rotated `file://` files kept.")
+        }
+    }
+}
