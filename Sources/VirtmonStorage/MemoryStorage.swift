@@ -11,6 +11,7 @@ public actor MemoryStorage: Storage {
     private var hostState: [String: HostRecord] = [:]
     private var seriesKeys: Set<SeriesKey> = []
     private var ledger = OwnershipLedger()
+    var alarmTable = MemoryAlarms()
 
     public init() {}
 

@@ -23,8 +23,8 @@ public protocol SampleReader: Sendable {
     func hosts() async throws -> [HostRecord]
 }
 
-/// A complete store: writing, reading, retention and shutdown.
-public protocol Storage: SampleWriter, SampleReader {
+/// A complete store: writing, reading, alarms, retention and shutdown.
+public protocol Storage: SampleWriter, SampleReader, AlarmStore {
     /// Deletes samples whose timestamp is before `cutoff` and events older than it; returns how many samples.
     func deleteSamples(before cutoff: Date) async throws -> Int
     /// Housekeeping the collector runs every minute (sealing, compaction, rollup expiry).

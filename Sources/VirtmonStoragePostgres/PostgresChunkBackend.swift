@@ -7,9 +7,9 @@ import VirtmonStorage
 /// The scale-out store's persistence: PostgreSQL through a pooled postgres-nio client, with the chunk engine's
 /// tables as in SQLite (chunks as bytea, series metadata as JSONB).
 public final class PostgresChunkBackend: ChunkBackend {
-    private let client: PostgresClient
+    let client: PostgresClient
     private let runner: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
     /// The connection string without its password, for logs.
     public let displayURL: String
 
@@ -71,7 +71,7 @@ public final class PostgresChunkBackend: ChunkBackend {
         }
     }
 
-    private func bindings(_ values: [SQLValue]) -> PostgresBindings {
+    func bindings(_ values: [SQLValue]) -> PostgresBindings {
         var result = PostgresBindings(capacity: values.count)
         for value in values {
             switch value {
@@ -86,7 +86,7 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     /// Runs one statement and shapes each row it returns.
-    private func rows<T>(_ sql: String, _ values: [SQLValue] = [], _ shape: (PostgresStorageRow) throws -> T) async throws -> [T] {
+    func rows<T>(_ sql: String, _ values: [SQLValue] = [], _ shape: (PostgresStorageRow) throws -> T) async throws -> [T] {
         var result: [T] = []
         for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings(values)), logger: logger) {
             result.append(try shape(PostgresStorageRow(row: row.makeRandomAccess())))

@@ -39,5 +39,7 @@ enum PostgresSchema {
         ],
         // The chunk engine; the row tables above stay until ChunkStore has moved their samples.
         ChunkSQL.schema(.postgres),
+        // Alarms and their history.
+        AlarmSQL.schema(.postgres),
     ]
 }

@@ -6,7 +6,7 @@ import VirtmonStorage
 /// one connection and read through another so that a long statistics query does not hold up ingest. Each
 /// connection runs on a thread of its own (`SQLiteSession`).
 public final class SQLiteChunkBackend: ChunkBackend {
-    private let writer: SQLiteSession
+    let writer: SQLiteSession
     private let reader: SQLiteSession
     /// Where the database file is.
     public let path: String

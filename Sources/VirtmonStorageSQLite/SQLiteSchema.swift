@@ -30,5 +30,7 @@ enum SQLiteSchema {
         """,
         // The chunk engine; the row tables above stay until ChunkStore has moved their samples.
         ChunkSQL.schema(.sqlite).joined(separator: ";\n") + ";",
+        // Alarms and their history.
+        AlarmSQL.schema(.sqlite).joined(separator: ";\n") + ";",
     ]
 }

@@ -94,4 +94,43 @@ struct CeilometerClientTests {
         #expect(types.contains("memory_usage"), "\(types)")
         print("ceilometer CLI 2.9.0: meter-list, sample-list -m -q, statistics -p -g -a, resource-list, resource-show, sample-create, query-samples --limit, event-list, event-show, event-type-list all answered")
     }
+
+    @Test("alarm-threshold-create, alarm-list, alarm-show, alarm-update, alarm-state-set/get, alarm-history, alarm-delete",
+          .enabled(if: CeilometerClientTests.ceilometer != nil))
+    func alarms() async throws {
+        let collector = try await CollectorHarness()
+        defer { Task { await collector.stop() } }
+        let ceilometer = CeilometerClientTests.ceilometer!
+        func run(_ arguments: String...) async throws -> String {
+            let result = try await ProcessRunner.run(
+                ceilometer, ["--os-endpoint", collector.base, "--os-token", CollectorHarness.adminToken] + arguments,
+                environment: ["PYTHONWARNINGS": "ignore"])
+            #expect(result.status == 0, "ceilometer \(arguments.joined(separator: " ")): \(result.stderr)")
+            return result.stdout
+        }
+        let created = try await run(
+            "alarm-threshold-create", "--name", "hot", "--meter-name", "cpu_util", "--threshold", "70", "--comparison-operator", "gt",
+            "--statistic", "avg", "--period", "60", "--evaluation-periods", "3", "--alarm-action", "log://", "-q", "resource_id=vm-1")
+        #expect(created.contains("| state                     | insufficient data"), "\(created)")
+        #expect(created.contains("resource_id == vm-1"), "\(created)")
+        let id = try #require(created.split(separator: "\n").first { $0.contains("| alarm_id") }?.split(separator: "|").dropFirst().first?
+            .trimmingCharacters(in: .whitespaces))
+
+        let listed = try await run("alarm-list")
+        #expect(listed.contains(id) && listed.contains("avg(cpu_util) > 70 during 3 x 60s"), "\(listed)")
+        #expect(try await run("alarm-show", id).contains("| meter_name                | cpu_util"))
+        let updated = try await run("alarm-update", id, "--threshold", "80", "--severity", "critical")
+        #expect(updated.contains("| threshold                 | 80") && updated.contains("| severity                  | critical"), "\(updated)")
+        #expect(try await run("alarm-state-set", id, "--state", "alarm").contains("| state    | alarm |"))
+        #expect(try await run("alarm-state-get", id).contains("| state    | alarm |"))
+        let history = try await run("alarm-history", id)
+        let kinds = history.split(separator: "\n").compactMap { line -> String? in
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            return ["state transition", "rule change", "creation"].contains(cells.first ?? "") ? cells.first : nil
+        }
+        #expect(kinds == ["state transition", "rule change", "creation"], "\(history)")
+        #expect(history.contains("rule: avg(cpu_util) > 80 during 3 x 60s") && history.contains("state: alarm"), "\(history)")
+        _ = try await run("alarm-delete", id)
+        #expect(!(try await run("alarm-list")).contains(id))
+    }
 }

@@ -63,6 +63,13 @@ final class CollectorHarness: Sendable {
     /// An HTTP exchange: status and the body as JSON (nil when it is not JSON).
     func request(_ method: HTTPMethod = .GET, _ path: String, token: String? = CollectorHarness.adminToken, body: Data? = nil,
                  headers: [(String, String)] = []) async throws -> (status: Int, json: JSONValue?, text: String) {
+        let answer = try await exchange(method, path, token: token, body: body, headers: headers)
+        return (answer.status, answer.json, answer.text)
+    }
+
+    /// As `request`, with the answer's headers too.
+    func exchange(_ method: HTTPMethod = .GET, _ path: String, token: String? = CollectorHarness.adminToken, body: Data? = nil,
+                  headers: [(String, String)] = []) async throws -> (status: Int, json: JSONValue?, text: String, headers: HTTPHeaders) {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let token { request.headers.add(name: "X-Auth-Token", value: token) }
@@ -74,7 +81,8 @@ final class CollectorHarness: Sendable {
         let response = try await CollectorHarness.http.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 512 * 1024 * 1024)
         let data = Data(bytes.readableBytesView)
-        return (Int(response.status.code), try? JSONDecoder().decode(JSONValue.self, from: data), String(decoding: data, as: UTF8.self))
+        return (Int(response.status.code), try? JSONDecoder().decode(JSONValue.self, from: data), String(decoding: data, as: UTF8.self),
+                response.headers)
     }
 
     /// Posts a batch body as an agent does.

@@ -27,6 +27,13 @@ final class FailingWrites: Storage {
     func events(_ query: EventQuery) async throws -> [Event] { try await inner.events(query) }
     func hosts() async throws -> [HostRecord] { try await inner.hosts() }
     func stats() async throws -> StorageStats { try await inner.stats() }
+    func alarms(project: String?) async throws -> [Alarm] { try await inner.alarms(project: project) }
+    func alarm(id: String) async throws -> Alarm? { try await inner.alarm(id: id) }
+    func saveAlarm(_ alarm: Alarm, changes: [AlarmChange]) async throws { try await inner.saveAlarm(alarm, changes: changes) }
+    func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool { try await inner.deleteAlarm(id: id, change: change) }
+    func alarmHistory(alarmID: String?, project: String?, limit: Int) async throws -> [AlarmChange] {
+        try await inner.alarmHistory(alarmID: alarmID, project: project, limit: limit)
+    }
     func deleteSamples(before cutoff: Date) async throws -> Int { try await inner.deleteSamples(before: cutoff) }
     func close() async {}
 

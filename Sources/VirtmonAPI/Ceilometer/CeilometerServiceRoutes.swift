@@ -4,8 +4,7 @@ import VirtmonCollector
 import VirtmonModel
 import VirtmonStorage
 
-/// What Ceilometer v2 says about itself: capabilities, and the alarm listing the CLI asks for (empty until
-/// virtmon evaluates alarms).
+/// What Ceilometer v2 says about itself: its capabilities.
 struct CeilometerServiceRoutes: AuthenticatedRoutes {
     let environment: APIEnvironment
 
@@ -22,16 +21,14 @@ struct CeilometerServiceRoutes: AuthenticatedRoutes {
                 ] { api[name] = true }
                 for function in Aggregate.Function.allCases { api["statistics:aggregation:selectable:\(function.rawValue)"] = true }
                 api["statistics:aggregation:standard"] = true
-                for name in ["alarms:query:simple", "alarms:query:complex", "events:query:simple"] { api[name] = false }
+                api["alarms:query:simple"] = true
+                for name in ["alarms:query:complex", "events:query:simple"] { api[name] = false }
                 return .object([
                     "api": .object(api),
                     "storage": .object(["storage:production_ready": true]),
                     "event_storage": .object(["storage:production_ready": true]),
                 ])
             }
-        }
-        routes.get("/v2/alarms") { _, _ in
-            await RouteHandling.json(.ceilometer, env) { .array([]) }
         }
         return routes
     }

@@ -11,7 +11,7 @@ public enum APIServer {
     static let authenticatedRoutes: [any AuthenticatedRoutes.Type] = [
         HostRoutes.self, MeterRoutes.self, ResourceRoutes.self, SampleRoutes.self, StatisticsRoutes.self, EventRoutes.self,
         CeilometerMeterRoutes.self, CeilometerSampleRoutes.self, CeilometerResourceRoutes.self, CeilometerEventRoutes.self,
-        CeilometerServiceRoutes.self,
+        CeilometerAlarmRoutes.self, CeilometerServiceRoutes.self,
     ]
 
     /// The router: open routes (health, metrics, the OpenAPI document, signed batch ingest), then every

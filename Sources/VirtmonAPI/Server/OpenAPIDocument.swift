@@ -52,7 +52,8 @@ public enum OpenAPIDocument {
         var operation: [String: JSONValue] = [
             "summary": .string(summary),
             "responses": .object([
-                okStatus: .object(["description": "success", "content": .object([okContent: .object(["schema": ok])])]),
+                okStatus: okContent.isEmpty ? .object(["description": "success"])
+                    : .object(["description": "success", "content": .object([okContent: .object(["schema": ok])])]),
                 "default": .object(["description": "an error, with what was wrong", "content": json(ref(ceilometer ? "CeilometerError" : "Error"))]),
             ]),
         ]
@@ -64,7 +65,34 @@ public enum OpenAPIDocument {
 
     // MARK: the document
 
+    static let alarmState: JSONValue = .object(["type": "string", "enum": ["ok", "alarm", "insufficient data"]])
+    static let thresholdRule = object([
+        "meter_name": string, "threshold": number, "comparison_operator": .object(["type": "string", "enum": ["lt", "le", "eq", "ne", "ge", "gt"]]),
+        "statistic": .object(["type": "string", "enum": ["max", "min", "avg", "sum", "count", "rate"]]),
+        "period": .object(["type": "integer", "minimum": 1]), "evaluation_periods": .object(["type": "integer", "minimum": 1]),
+        "exclude_outliers": boolean, "query": array(object(["field": string, "op": string, "value": string, "type": string])),
+    ], required: ["meter_name", "threshold"])
+
     static let schemas: [String: JSONValue] = [
+        "Alarm": object([
+            "alarm_id": string, "name": string, "description": string, "type": string, "enabled": boolean, "repeat_actions": boolean,
+            "alarm_actions": array(string), "ok_actions": array(string), "insufficient_data_actions": array(string),
+            "severity": string, "time_constraints": array(anyObject), "state": alarmState, "state_timestamp": string,
+            "state_reason": string, "timestamp": string, "project_id": nullableString, "user_id": nullableString,
+            "threshold_rule": anyObject, "composite_rule": anyObject, "event_rule": anyObject,
+        ], required: ["alarm_id", "name", "type", "state"]),
+        "AlarmInput": object([
+            "name": string, "description": string, "type": .object(["type": "string", "enum": ["threshold", "composite", "event"]]),
+            "enabled": boolean, "repeat_actions": boolean, "severity": .object(["type": "string", "enum": ["low", "moderate", "critical"]]),
+            "alarm_actions": array(string), "ok_actions": array(string), "insufficient_data_actions": array(string),
+            "state": alarmState, "threshold_rule": thresholdRule, "composite_rule": anyObject,
+            "event_rule": object(["event_type": string, "query": array(anyObject)]),
+            "time_constraints": array(object(["name": string, "start": string, "duration": integer, "timezone": string, "description": string])),
+        ], required: ["name", "type"]),
+        "AlarmChange": object([
+            "event_id": string, "alarm_id": string, "type": string, "detail": string, "timestamp": string,
+            "project_id": nullableString, "user_id": nullableString, "on_behalf_of": nullableString,
+        ], required: ["event_id", "alarm_id", "type", "detail", "timestamp"]),
         "Error": object(["error": string, "status": integer], required: ["error", "status"]),
         "CeilometerError": object(["error_message": object(["faultstring": string, "faultcode": string, "debuginfo": nullableString], required: ["faultstring"])], required: ["error_message"]),
         "Meter": object([
@@ -148,7 +176,25 @@ public enum OpenAPIDocument {
             "/v2/resources": .object(["get": operation("resources", parameters: ceilometerFilters + [limit, query("meter_links", .object(["type": "integer", "enum": [0, 1]]), "0 leaves out meter links")], ok: array(ref("Resource")), ceilometer: true)]),
             "/v2/resources/{id}": .object(["get": operation("one resource", parameters: [path("id", "resource id")], ok: ref("Resource"), ceilometer: true)]),
             "/v2/capabilities": .object(["get": operation("what the API supports", ok: anyObject, ceilometer: true)]),
-            "/v2/alarms": .object(["get": operation("alarms (none yet)", ok: array(anyObject), ceilometer: true)]),
+            "/v2/alarms": .object([
+                "get": operation("alarms (Aodh's API); q.field name, user_id, project_id, type, state, meter, enabled, alarm_id, severity",
+                                 parameters: ceilometerFilters, ok: array(ref("Alarm")), ceilometer: true),
+                "post": operation("create an alarm: 201 with its Location", body: ref("AlarmInput"), ok: ref("Alarm"), okStatus: "201", ceilometer: true),
+            ]),
+            "/v2/alarms/{id}": .object([
+                "get": operation("one alarm", parameters: [path("id", "alarm id")], ok: ref("Alarm"), ceilometer: true),
+                "put": operation("replace an alarm (read-only fields in the body are ignored)", parameters: [path("id", "alarm id")],
+                                 body: ref("AlarmInput"), ok: ref("Alarm"), ceilometer: true),
+                "delete": operation("delete an alarm; its history stays", parameters: [path("id", "alarm id")], ok: anyObject,
+                                    okStatus: "204", ceilometer: true, okContent: ""),
+            ]),
+            "/v2/alarms/{id}/state": .object([
+                "get": operation("an alarm's state, as a JSON string", parameters: [path("id", "alarm id")], ok: alarmState, ceilometer: true),
+                "put": operation("set an alarm's state (a JSON string)", parameters: [path("id", "alarm id")], body: alarmState, ok: alarmState, ceilometer: true),
+            ]),
+            "/v2/alarms/{id}/history": .object(["get": operation(
+                "an alarm's changes, newest first (q.field=timestamp with gt, ge, lt, le)", parameters: [path("id", "alarm id")] + ceilometerFilters + [limit],
+                ok: array(ref("AlarmChange")), ceilometer: true)]),
             "/v2/events": .object(["get": operation("monitor events in Ceilometer's event shape (admin; none for a project)", parameters: ceilometerFilters + [limit], ok: array(ref("CeilometerEvent")), ceilometer: true)]),
             "/v2/events/{id}": .object(["get": operation("one event", parameters: [path("id", "message id")], ok: ref("CeilometerEvent"), ceilometer: true)]),
             "/v2/event_types": .object(["get": operation("event types seen", ok: array(string), ceilometer: true)]),

@@ -121,7 +121,8 @@ public struct ChunkBackendState: Sendable {
 /// - Writes come from one engine at a time (`apply` and the maintenance deletes); reads may run at any time,
 ///   concurrently with a write.
 /// - Errors say what was being done and the database's own reason (`SQLiteError`, `PostgresStartError`).
-public protocol ChunkBackend: Sendable {
+/// - Alarms (`AlarmStore`) live in their own tables (`AlarmSQL`), outside the chunk engine's transactions.
+public protocol ChunkBackend: AlarmStore {
     func load() async throws -> ChunkBackendState
     func apply(_ write: ChunkWrite) async throws -> CommitResult
     /// Readable chunks of these series (nil: all) overlapping [from, to].

@@ -16,6 +16,7 @@ public actor MemoryChunkBackend: ChunkBackend {
     private struct BatchKey: Hashable { var agent: String; var sequence: UInt64 }
 
     private var series: [Int64: SeriesRecord] = [:]
+    var alarmTable = MemoryAlarms()
     private var batches: [BatchKey: Int64] = [:]
     private var agents: [String: HostRecord] = [:]
     private var wal: [Int64: [UInt8]] = [:]

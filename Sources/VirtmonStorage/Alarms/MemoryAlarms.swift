@@ -1,0 +1,35 @@
+import VirtmonModel
+
+/// Alarms and history held in memory, for the in-memory stores; its owner serializes access.
+public struct MemoryAlarms: Sendable {
+    private var alarms: [String: Alarm] = [:]
+    private var history: [AlarmChange] = []
+
+    public init() {}
+
+    public func list(project: String?) -> [Alarm] {
+        alarms.values.filter { project == nil || $0.projectID == project }.sorted { $0.id < $1.id }
+    }
+
+    public func alarm(id: String) -> Alarm? { alarms[id] }
+
+    public mutating func save(_ alarm: Alarm, changes: [AlarmChange]) {
+        alarms[alarm.id] = alarm
+        for change in changes where !history.contains(where: { $0.eventID == change.eventID }) { history.append(change) }
+    }
+
+    public mutating func delete(id: String, change: AlarmChange) -> Bool {
+        guard alarms.removeValue(forKey: id) != nil else { return false }
+        history.append(change)
+        return true
+    }
+
+    public func changes(alarmID: String?, project: String?, limit: Int) -> [AlarmChange] {
+        Array(history.enumerated()
+            .filter { (alarmID == nil || $0.element.alarmID == alarmID) && (project == nil || $0.element.projectID == project) }
+            // Newest first; rows with the same time in the reverse order they were written.
+            .sorted { ($0.element.timestamp, $0.offset) > ($1.element.timestamp, $1.offset) }
+            .map(\.element)
+            .prefix(limit))
+    }
+}

@@ -1,0 +1,17 @@
+import VirtmonModel
+
+/// Alarms go straight to the backend's own tables: they are not samples, so neither the heads nor the
+/// write-ahead records are involved, and the writer's lock is not taken.
+extension ChunkStore {
+    public nonisolated func alarms(project: String?) async throws -> [Alarm] { try await backend.alarms(project: project) }
+    public nonisolated func alarm(id: String) async throws -> Alarm? { try await backend.alarm(id: id) }
+    public nonisolated func saveAlarm(_ alarm: Alarm, changes: [AlarmChange]) async throws {
+        try await backend.saveAlarm(alarm, changes: changes)
+    }
+    public nonisolated func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool {
+        try await backend.deleteAlarm(id: id, change: change)
+    }
+    public nonisolated func alarmHistory(alarmID: String?, project: String?, limit: Int) async throws -> [AlarmChange] {
+        try await backend.alarmHistory(alarmID: alarmID, project: project, limit: limit)
+    }
+}

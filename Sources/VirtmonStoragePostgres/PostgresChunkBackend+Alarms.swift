@@ -1,0 +1,44 @@
+import PostgresNIO
+import VirtmonModel
+import VirtmonStorage
+
+extension PostgresChunkBackend {
+    public func alarms(project: String?) async throws -> [Alarm] {
+        let (sql, values) = AlarmSQL.selectAlarms(.postgres, project: project)
+        return try await rows(sql, values) { try AlarmCoding.decode(Alarm.self, try $0.text(0), what: "alarm") }
+    }
+
+    public func alarm(id: String) async throws -> Alarm? {
+        let (sql, values) = AlarmSQL.selectAlarm(.postgres, id: id)
+        return try await rows(sql, values) { try AlarmCoding.decode(Alarm.self, try $0.text(0), what: "alarm") }.first
+    }
+
+    public func saveAlarm(_ alarm: Alarm, changes: [AlarmChange]) async throws {
+        var statements = [AlarmSQL.upsertAlarm(.postgres, alarm)]
+        statements += changes.map { AlarmSQL.insertChange(.postgres, $0) }
+        _ = try await transaction(statements)
+    }
+
+    public func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool {
+        try await transaction(AlarmSQL.deleteAlarm(.postgres, id: id, change: change)) > 0
+    }
+
+    public func alarmHistory(alarmID: String?, project: String?, limit: Int) async throws -> [AlarmChange] {
+        let (sql, values) = AlarmSQL.selectHistory(.postgres, alarmID: alarmID, project: project, limit: limit)
+        return try await rows(sql, values) { try AlarmCoding.decode(AlarmChange.self, try $0.text(0), what: "alarm history row") }
+    }
+
+    /// Statements in one transaction; how many rows the last one returned.
+    private func transaction(_ statements: [(String, [SQLValue])]) async throws -> Int {
+        try await client.withTransaction(logger: logger) { connection in
+            var last = 0
+            for (sql, values) in statements {
+                last = 0
+                for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: self.bindings(values)), logger: self.logger) {
+                    last += 1
+                }
+            }
+            return last
+        }
+    }
+}

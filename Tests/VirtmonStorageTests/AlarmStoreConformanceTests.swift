@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import VirtmonModel
+import VirtmonStorage
+
+/// Alarms and their history, the same on every store, and kept across a reopen where the store persists.
+@Suite("Alarm store conformance")
+struct AlarmStoreConformanceTests {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000.123456)
+
+    static func alarm(_ id: String, project: String?, state: AlarmState = .insufficientData) -> Alarm {
+        Alarm(
+            id: id, name: "hot-\(id)", description: "cpu over 90",
+            rule: .threshold(ThresholdRule(meterName: "cpu_util", threshold: 90.5, comparison: .gt, statistic: .avg, period: 60,
+                                           evaluationPeriods: 3, query: [RuleFilter(field: "resource_id", value: "vm-1")])),
+            alarmActions: ["http://127.0.0.1:9/hook"], severity: .critical,
+            timeConstraints: [AlarmTimeConstraint(name: "nights", start: "0 23 * * *", duration: 3600, timezone: "Europe/Paris")],
+            state: state, stateTimestamp: t0, timestamp: t0, projectID: project, userID: "u1")
+    }
+
+    static func change(_ alarm: Alarm, _ kind: AlarmChange.Kind, at seconds: Double) -> AlarmChange {
+        AlarmChange(alarmID: alarm.id, kind: kind, detail: "{\"state\": \"alarm\"}", timestamp: t0 + seconds,
+                    projectID: alarm.projectID, userID: alarm.userID, onBehalfOf: alarm.projectID)
+    }
+
+    @Test("create, replace, list by project, history newest first, delete keeps the history", arguments: StoreKind.available)
+    func lifecycle(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { Task { await cleanup() } }
+        let a = Self.alarm("a", project: "p1")
+        let b = Self.alarm("b", project: "p2")
+        let composite = Alarm(id: "c", name: "both", rule: .composite(.and([.rule(ThresholdRule(meterName: "m", threshold: 1)),
+                                                                            .or([.rule(ThresholdRule(meterName: "n", threshold: 2))])])),
+                              stateTimestamp: Self.t0, timestamp: Self.t0)
+        try await store.saveAlarm(a, changes: [Self.change(a, .creation, at: 0)])
+        try await store.saveAlarm(b, changes: [Self.change(b, .creation, at: 1)])
+        try await store.saveAlarm(composite, changes: [])
+        #expect(try await store.alarms(project: nil).map(\.id) == ["a", "b", "c"])
+        #expect(try await store.alarms(project: "p1") == [a])
+        #expect(try await store.alarm(id: "c") == composite, "a composite tree comes back as it went in")
+        #expect(try await store.alarm(id: "nope") == nil)
+
+        var moved = a
+        moved.state = .alarm
+        moved.stateReason = "Transition to alarm due to 3 samples outside threshold, most recent: 93.5"
+        try await store.saveAlarm(moved, changes: [Self.change(a, .stateTransition, at: 2)])
+        #expect(try await store.alarm(id: "a") == moved, "replaced, every field exact (dates included)")
+
+        let history = try await store.alarmHistory(alarmID: "a", project: nil, limit: 100)
+        #expect(history.map(\.kind) == [.stateTransition, .creation], "newest first")
+        #expect(try await store.alarmHistory(alarmID: nil, project: "p2", limit: 100).map(\.alarmID) == ["b"])
+        #expect(try await store.alarmHistory(alarmID: nil, project: nil, limit: 2).count == 2)
+
+        #expect(try await store.deleteAlarm(id: "a", change: Self.change(a, .deletion, at: 3)))
+        #expect(try await !store.deleteAlarm(id: "a", change: Self.change(a, .deletion, at: 4)), "a second delete finds nothing")
+        #expect(try await store.alarm(id: "a") == nil)
+        let after = try await store.alarmHistory(alarmID: "a", project: nil, limit: 100)
+        #expect(after.map(\.kind) == [.deletion, .stateTransition, .creation], "one deletion row; history outlives the alarm")
+        #expect(after.first?.detail == "{\"state\": \"alarm\"}" && after.first?.timestamp == Self.t0 + 3)
+    }
+
+    @Test("alarms survive a reopen", arguments: StoreKind.chunked)
+    func survivesReopen(kind: StoreKind) async throws {
+        let (store, reopen, cleanup) = try await kind.makeChunked(ChunkStoreOptions())
+        defer { Task { await cleanup() } }
+        let a = Self.alarm("a", project: nil, state: .ok)
+        try await store.saveAlarm(a, changes: [Self.change(a, .creation, at: 0)])
+        await store.close()
+        let reopened = try await reopen()
+        #expect(try await reopened.alarm(id: "a") == a)
+        #expect(try await reopened.alarmHistory(alarmID: "a", project: nil, limit: 10).count == 1)
+    }
+}
