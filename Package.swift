@@ -34,6 +34,16 @@ let package = Package(
         // Leaf: the executors that keep blocking calls (SQLite, fsync, libvirt, name resolution) off the
         // cooperative pool.
         .target(name: "VirtmonThreads"),
+        // Network failures in words, for every module that talks HTTP (publishers, the CLI, alarm notifications).
+        .target(
+            name: "VirtmonNetwork",
+            dependencies: [
+                "VirtmonModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // Leaf: virtmon's own figures (swift-metrics, held and exposed by swift-prometheus).
         .target(
             name: "VirtmonTelemetry",
@@ -64,7 +74,7 @@ let package = Package(
         .target(
             name: "VirtmonPublishers",
             dependencies: [
-                "VirtmonModel", "VirtmonThreads",
+                "VirtmonModel", "VirtmonThreads", "VirtmonNetwork",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,12 +99,13 @@ let package = Package(
         .target(
             name: "VirtmonCollector",
             dependencies: [
-                "VirtmonModel", "VirtmonStorage", "VirtmonTelemetry",
+                "VirtmonModel", "VirtmonStorage", "VirtmonTelemetry", "VirtmonNetwork",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(
@@ -127,9 +138,10 @@ let package = Package(
         .target(
             name: "VirtmonCLI",
             dependencies: [
-                "VirtmonModel", "VirtmonPublishers",
+                "VirtmonModel", "VirtmonNetwork",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -173,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "VirtmonPublishersTests",
             dependencies: [
-                "VirtmonPublishers", "VirtmonTestSupport",
+                "VirtmonPublishers", "VirtmonNetwork", "VirtmonTestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -35,6 +35,23 @@ def seed_vms(port, token, vms, span, step, source=None, per_post=6000):
         assert answer.status == 200, (answer.status, body[:300])
 
 
+def post_batch(conn, secret, agent, seq, samples):
+    """Posts one signed batch of sample dicts; answers the HTTP status (200 once committed)."""
+    body = json.dumps({"version": 1, "agent": agent, "host": "h1", "seq": seq, "sent_at": ts(datetime.now(timezone.utc)),
+                       "events": [], "samples": samples}).encode()
+    signature = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    conn.request("POST", "/api/v1/batches", body, {"X-Virtmon-Signature": signature, "Content-Type": "application/json"})
+    answer = conn.getresponse(); answer.read()
+    return answer.status
+
+
+def gauge(name, value, resource, when=None):
+    """One gauge sample in the wire shape."""
+    return {"counter_name": name, "counter_type": "gauge", "counter_unit": "%", "counter_volume": value, "resource_id": resource,
+            "timestamp": ts(when or datetime.now(timezone.utc)), "resource_metadata": {}, "source": "virtmon",
+            "message_id": str(uuid.uuid4())}
+
+
 class Agent:
     """Posts a signed batch of `samples` samples every `every` seconds from its own thread; the latency of each
     (what the agent waits for its 200, i.e. the commit) is kept under the phase current when it was sent."""

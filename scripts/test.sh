@@ -26,6 +26,8 @@ ls /usr/lib/*/libvirt.so.0 >/dev/null 2>&1 || packages+=(libvirt0)
 # The install test checks the systemd units with systemd-analyze and the manual with groff.
 command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 command -v groff >/dev/null 2>&1 || packages+=(groff-base)
+# A real Alertmanager receives the alarms' alertmanager:// notifications.
+[ -x /usr/bin/prometheus-alertmanager ] || packages+=(prometheus-alertmanager)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: need root to install ${packages[*]} (apt-get); run as root or install them first" >&2
@@ -38,7 +40,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
 fi
-for tool in prometheus-node-exporter promtool qemu-system-x86_64 pmap systemd-analyze groff; do
+for tool in prometheus-node-exporter promtool qemu-system-x86_64 pmap systemd-analyze groff prometheus-alertmanager; do
   command -v "$tool" >/dev/null || { echo "scripts/test.sh: $tool did not install" >&2; exit 1; }
 done
 

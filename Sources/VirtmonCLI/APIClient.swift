@@ -1,8 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import VirtmonModel
-import VirtmonPublishers
+import VirtmonNetwork
 
 /// The CLI's client for a collector's API: endpoint and token from flags, then VIRTMON_ENDPOINT and
 /// VIRTMON_TOKEN, then the defaults `virtmon up` uses (127.0.0.1:8777 and the token it keeps in its data dir).
@@ -34,6 +35,11 @@ public struct APIClient: Sendable {
 
     /// GET `path` with query pairs, decoded as JSON.
     public func get(_ path: String, _ query: [(String, String)] = []) async throws -> JSONValue {
+        try await send(.GET, path, query)
+    }
+
+    /// Any method, with an optional JSON body; the answer decoded as JSON (`null` for a 204).
+    public func send(_ method: HTTPMethod, _ path: String, _ query: [(String, String)] = [], body: JSONValue? = nil) async throws -> JSONValue {
         var components = URLComponents(string: endpoint + path)
         if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         // URLComponents leaves '+' alone, which a server reads as a space.
@@ -41,7 +47,12 @@ public struct APIClient: Sendable {
         components?.percentEncodedQuery = encodedQuery
         guard let url = components?.string else { throw Failure(description: "bad collector endpoint '\(endpoint)': use a URL such as http://HOST:PORT (--endpoint or VIRTMON_ENDPOINT)") }
         var request = HTTPClientRequest(url: url)
+        request.method = method
         if let token { request.headers.add(name: "X-Auth-Token", value: token) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: WireJSON.encode(body)))
+        }
         let response: HTTPClientResponse
         do {
             response = try await APIClient.http.execute(request, timeout: .seconds(60))
@@ -61,6 +72,7 @@ public struct APIClient: Sendable {
             }
             throw Failure(description: "collector answered \(response.status.code): \(message)")
         }
+        if response.status.code == 204 { return .null }
         guard let value else { throw Failure(description: "collector answered with something that is not JSON") }
         return value
     }

@@ -38,4 +38,11 @@ public enum TableFormatter {
         case .array, .object: return String(decoding: WireJSON.encode(value), as: UTF8.self)
         }
     }
+
+    /// One object as a two-column table of its keys (sorted) and values.
+    public static func properties(_ value: JSONValue) -> String {
+        guard case .object(let object) = value else { return text(value) + "\n" }
+        let rows: [JSONValue] = object.keys.sorted().map { key in .object(["property": .string(key), "value": .string(text(object[key] ?? .null))]) }
+        return render(rows, columns: [(header: "Property", key: "property"), (header: "Value", key: "value")])
+    }
 }

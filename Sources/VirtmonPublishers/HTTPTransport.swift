@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import VirtmonModel
+import VirtmonNetwork
 
 /// POSTs batch bodies as JSON, with the signature in `X-Virtmon-Signature`. Only a 2xx answer counts as
 /// accepted.

@@ -30,6 +30,10 @@ public enum MetricCatalogue {
         "virtmon_storage_head_samples": "Samples in open heads, not yet sealed into chunks.",
         "virtmon_storage_database_bytes": "Bytes the database uses (SQLite: pages in use; PostgreSQL: the database's size).",
         // The agent.
+        "virtmon_alarm_evaluations_total": "Alarm evaluations run, by batches touching their series and by the timer.",
+        "virtmon_alarm_transitions_total": "Alarm state transitions the evaluator made, by the state entered.",
+        "virtmon_alarm_notifications_total": "Alarm notification sends, by outcome (delivered, failed; a failed one is retried).",
+        "virtmon_alarm_notifications_dropped_total": "Alarm notifications dropped because the notifier's queue was full.",
         "virtmon_agent_pollster_up": "1 when the pollster's last run succeeded, 0 when it failed (its source away, a read that failed), by source and pollster.",
         "virtmon_pollster_duration_seconds": "Time one pollster took for one cycle, by source and pollster.",
         "virtmon_pollster_failures_total": "Cycles a pollster failed, by source and pollster.",

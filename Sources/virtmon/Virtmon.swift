@@ -9,7 +9,7 @@ struct Virtmon: AsyncParsableCommand {
         version: Version.text,
         subcommands: [
             UpCommand.self, AgentCommand.self, CollectorCommand.self, MeterCommand.self, SampleCommand.self,
-            StatisticsCommand.self, ResourceCommand.self, EventCommand.self, CheckCommand.self, ConfigCommand.self,
+            StatisticsCommand.self, ResourceCommand.self, EventCommand.self, AlarmCommand.self, CheckCommand.self, ConfigCommand.self,
             MetersCommand.self, StorageCommand.self,
         ])
 

@@ -166,4 +166,39 @@ struct CLITests {
         #expect(result.stderr.contains("--libvirt-uri test:///nonexistent-virtmon/node.xml: /nonexistent-virtmon/node.xml does not exist"), "\(result.stderr)")
         #expect(ContinuousClock.now - started < .seconds(20), "it fails at start, not after waiting")
     }
+
+    @Test("virtmon alarm: create in one line, list with its condition, update, state, history, delete",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil))
+    func alarmCommands() async throws {
+        let collector = try await CollectorHarness()
+        defer { Task { await collector.stop() } }
+        let virtmon = BuiltExecutable.path("virtmon")!
+        func run(_ arguments: [String]) async throws -> ProcessRunner.Result {
+            let result = try await ProcessRunner.run(virtmon, arguments, environment: ["VIRTMON_ENDPOINT": collector.base, "VIRTMON_TOKEN": CollectorHarness.adminToken])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            return result
+        }
+        let created = try await run([
+            "alarm", "create", "--name", "hot", "--meter", "cpu_util", "--threshold", "90", "--op", "gt", "--statistic", "avg",
+            "--period", "60", "--evaluation-periods", "3", "-q", "resource_id=vm-1", "--alarm-action", "log://", "--json",
+        ])
+        guard case .object(let alarm)? = try? JSONDecoder().decode(JSONValue.self, from: Data(created.stdout.utf8)),
+              case .string(let id)? = alarm["alarm_id"] else {
+            Issue.record("not an alarm: \(created.stdout)")
+            return
+        }
+        let listed = try await run(["alarm", "list"]).stdout
+        #expect(listed.contains(id) && listed.contains("avg(cpu_util) > 90 during 3 x 60s") && listed.contains("insufficient data"), "\(listed)")
+        #expect(try await run(["alarm", "update", id, "--threshold", "95", "--severity", "critical"]).stdout.contains("critical"))
+        #expect(try await run(["alarm", "list", "-q", "severity=critical"]).stdout.contains("> 95 during"))
+        #expect(try await run(["alarm", "state", id, "--set", "alarm"]).stdout == "alarm\n")
+        #expect(try await run(["alarm", "state", id]).stdout == "alarm\n")
+        let history = try await run(["alarm", "history", id]).stdout
+        #expect(history.contains("state transition") && history.contains("rule change") && history.contains("creation"), "\(history)")
+        _ = try await run(["alarm", "delete", id])
+        let gone = try await ProcessRunner.run(virtmon, ["alarm", "show", id], environment: ["VIRTMON_ENDPOINT": collector.base, "VIRTMON_TOKEN": CollectorHarness.adminToken])
+        #expect(gone.status == 1 && gone.stderr.contains("collector answered 404: Alarm \(id) not found"), "\(gone.stderr)")
+        let bad = try await ProcessRunner.run(virtmon, ["alarm", "create", "--name", "x", "--meter", "m"], environment: ["VIRTMON_ENDPOINT": collector.base])
+        #expect(bad.status == 2 && bad.stderr.contains("a threshold alarm needs --threshold"), "\(bad.stderr)")
+    }
 }

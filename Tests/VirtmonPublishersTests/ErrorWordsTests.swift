@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 import Testing
 import VirtmonModel
-@testable import VirtmonPublishers
+import VirtmonNetwork
 
 /// What an operator reads when a file or a peer fails: the cause and the address, never Foundation's or
 /// NIO's placeholder text.

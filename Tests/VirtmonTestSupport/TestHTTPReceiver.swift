@@ -11,6 +11,8 @@ public final class TestHTTPReceiver: Sendable {
         public var path: String
         public var signature: String?
         public var body: Data
+        /// Every header, names lower-cased.
+        public var headers: [String: String] = [:]
     }
 
     private let state = Mutex<(requests: [Request], status: Int, delay: Int64)>(([], 200, 0))
@@ -86,9 +88,11 @@ private final class RecordingHandler: ChannelInboundHandler {
         case .body(var chunk):
             body.writeBuffer(&chunk)
         case .end:
+            var headerMap: [String: String] = [:]
+            for (name, value) in head?.headers ?? HTTPHeaders() { headerMap[name.lowercased()] = value }
             let request = TestHTTPReceiver.Request(
                 path: head?.uri ?? "", signature: head?.headers.first(name: SignedFrame.signatureHeader),
-                body: Data(body.readableBytesView))
+                body: Data(body.readableBytesView), headers: headerMap)
             let (status, delay) = state.receiver.withLock { $0 }?.record(request) ?? (500, 0)
             let text = status < 300 ? "stored" : "try later"
             var headers = HTTPHeaders()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import VirtmonModel
 import VirtmonStorage
@@ -21,6 +22,8 @@ public final class Ingestor: Sendable {
     private let logger: Logger
     public let counters: IngestCounters
     public let limits: IngestLimits
+    /// Told of every stored batch after its commit (the alarm evaluator); each must return at once.
+    private let observers = Mutex<[@Sendable (IngestBatch) -> Void]>([])
 
     /// - Parameter metrics: where the ingest figures go (the collector's `/metrics`).
     public init(storage: any Storage, secret: String, limits: IngestLimits = IngestLimits(), metrics: SelfMetrics = SelfMetrics(), logger: Logger) {
@@ -34,6 +37,12 @@ public final class Ingestor: Sendable {
 
     /// Whether batches must be signed.
     public var requiresSignature: Bool { signature.isEnabled }
+
+    /// Adds an observer of committed batches: it runs on the committing task, after the commit, so it must
+    /// only hand the batch on.
+    public func onCommit(_ observer: @escaping @Sendable (IngestBatch) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
 
     /// Takes one UDP datagram: the `virtmon/1 SIGNATURE` line, then the body.
     public func ingest(datagram: Data, now: Date = Date()) async throws(IngestError) -> IngestOutcome {
@@ -121,6 +130,7 @@ public final class Ingestor: Sendable {
             switch result {
             case .stored:
                 counters.commitFinished(seconds: seconds, samples: batch.samples.count, events: batch.events.count)
+                for observer in observers.withLock({ $0 }) { observer(batch) }
                 return true
             case .duplicate:
                 counters.commitFinished(seconds: seconds, samples: nil, events: 0)

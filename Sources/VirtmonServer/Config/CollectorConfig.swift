@@ -20,6 +20,8 @@ public struct CollectorConfig: Sendable, Equatable {
     public var retention: Duration = .seconds(30 * 86_400)
     /// How often the store seals idle heads, checkpoints and compacts.
     public var maintenanceInterval: Duration = .seconds(60)
+    /// How often every enabled alarm is evaluated (batches evaluate the alarms on their meters at once).
+    public var alarmEvaluationInterval: Duration = .seconds(10)
     /// How far a batch's sent_at may be from this clock.
     public var clockWindow: Duration = .seconds(300)
     /// How long an unreachable or refusing database is retried at start before the collector gives up.

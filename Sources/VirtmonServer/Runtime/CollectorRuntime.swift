@@ -15,6 +15,9 @@ public struct CollectorRuntime: Sendable {
     public let storage: any Storage
     public let ingestor: Ingestor
     public let adminToken: String
+    /// Alarms: evaluated as batches commit and on a timer; their notifications delivered with retries.
+    public let alarms: AlarmEvaluator
+    public let notifier: AlarmNotifier
     /// This process's claim on the data dir, held as long as the runtime is.
     public let dataDirLock: DataDirLock
     let logger: Logger
@@ -43,8 +46,13 @@ public struct CollectorRuntime: Sendable {
         limits.maxMetadataBytes = config.maxMetadataBytes
         limits.maxSeriesPerProject = config.maxSeriesPerProject
         let ingestor = Ingestor(storage: storage, secret: config.secret, limits: limits, logger: logger)
+        let notifier = AlarmNotifier(metrics: ingestor.counters.metrics, logger: logger)
+        let alarms = AlarmEvaluator(storage: storage, notifier: notifier, interval: config.alarmEvaluationInterval,
+                                    metrics: ingestor.counters.metrics, logger: logger)
+        ingestor.onCommit { batch in alarms.committed(batch.samples, events: batch.events) }
         return CollectorRuntime(
-            config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, dataDirLock: lock, logger: logger, onBound: onBound)
+            config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, alarms: alarms, notifier: notifier,
+            dataDirLock: lock, logger: logger, onBound: onBound)
     }
 
     /// `sqlite:///PATH` or `postgres://…`.
@@ -93,6 +101,8 @@ public struct CollectorRuntime: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: RetentionService(storage: storage, retention: config.retention, logger: logger), serviceName: "retention"),
             .init(service: MaintenanceService(storage: storage, logger: logger, every: config.maintenanceInterval), serviceName: "maintenance"),
+            .init(service: notifier, serviceName: "alarm notifier"),
+            .init(service: alarms, serviceName: "alarm evaluator"),
         ]
         if let udp = config.udp {
             services.append(.init(
