@@ -13,14 +13,24 @@ extension PostgresChunkBackend {
         return try await rows(sql, values) { try AlarmCoding.decode(Alarm.self, try $0.text(0), what: "alarm") }.first
     }
 
-    public func saveAlarm(_ alarm: Alarm, changes: [AlarmChange]) async throws {
+    public func saveAlarm(_ alarm: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws {
         var statements = [AlarmSQL.upsertAlarm(.postgres, alarm)]
         statements += changes.map { AlarmSQL.insertChange(.postgres, $0) }
+        statements += outbox.map { AlarmSQL.insertOutbox(.postgres, $0) }
         _ = try await transaction(statements)
     }
 
     public func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool {
         try await transaction(AlarmSQL.deleteAlarm(.postgres, id: id, change: change)) > 0
+    }
+
+    public func outbox(limit: Int) async throws -> [OutboxEntry] {
+        let (sql, values) = AlarmSQL.selectOutbox(.postgres, limit: limit)
+        return try await rows(sql, values) { try AlarmSQL.outboxEntry($0) }
+    }
+
+    public func removeFromOutbox(id: String) async throws {
+        _ = try await transaction([AlarmSQL.deleteOutbox(.postgres, id: id)])
     }
 
     public func alarmHistory(alarmID: String?, project: String?, limit: Int) async throws -> [AlarmChange] {

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Testing
 import VirtmonModel
 import VirtmonTestSupport
@@ -170,5 +172,58 @@ struct AlarmDeliveryTests {
         try await Task.sleep(for: .seconds(3))
         try await post(2, 5)
         #expect(try await Self.eventually { try await firing()?.isEmpty == true }, "resolved when the alarm goes back to ok")
+    }
+
+    @Test("the collector SIGKILLed between a transition and its delivery: delivered after the restart, once",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil))
+    func deliveredAfterACrash() async throws {
+        let virtmon = BuiltExecutable.path("virtmon")!
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-outbox-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let port = try CrashTests.freePort()
+        let receiver = try await TestHTTPReceiver()
+        defer { Task { try? await receiver.stop() } }
+        receiver.answer(503)
+        var process = try CrashTests.start(virtmon, port: port, dataDir: dataDir)
+        defer { kill(process.processIdentifier, SIGKILL) }
+        try await CrashTests.waitHealthy(port: port)
+        func request(_ method: HTTPMethod, _ path: String, _ body: String? = nil) async throws -> (Int, String) {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.method = method
+            request.headers.add(name: "X-Auth-Token", value: CrashTests.token)
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: body))
+            }
+            let response = try await CollectorHarness.http.execute(request, timeout: .seconds(10))
+            return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        }
+        let (status, text) = try await request(.POST, "/v2/alarms", """
+            {"name": "crash", "type": "threshold", "threshold_rule": {"meter_name": "crash.cpu", "threshold": 50, "comparison_operator": "gt",
+             "statistic": "max", "period": 1, "evaluation_periods": 1}, "alarm_actions": ["http://127.0.0.1:\(receiver.port)/crash"]}
+            """)
+        #expect(status == 201, "\(text)")
+        var batch = TestBatches.make(seq: 1, samples: 0)
+        batch.samples = [Sample(name: "crash.cpu", type: .gauge, unit: "%", volume: 99, resourceID: "vm-c", timestamp: Date().addingTimeInterval(-0.1))]
+        let signed = TestBatches.signed(batch, secret: CrashTests.secret)
+        var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/batches")
+        post.method = .POST
+        post.headers.add(name: SignedFrame.signatureHeader, value: signed.signature ?? "")
+        post.body = .bytes(ByteBuffer(bytes: signed.body))
+        #expect(try await CollectorHarness.http.execute(post, timeout: .seconds(10)).status == .ok)
+        // The transition is stored and its first send refused: the notification waits for a retry.
+        #expect(try await Self.eventually { receiver.requests.count >= 1 })
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let refused = receiver.requests.count
+        receiver.answer(200)
+        process = try CrashTests.start(virtmon, port: port, dataDir: dataDir)
+        try await CrashTests.waitHealthy(port: port)
+        #expect(try await Self.eventually { receiver.requests.count > refused }, "sent again after the restart")
+        try await Task.sleep(for: .seconds(2))
+        #expect(receiver.requests.count == refused + 1, "delivered once, then no more")
+        let body = try JSONDecoder().decode(JSONValue.self, from: try #require(receiver.requests.last).body)
+        if case .object(let sent) = body { #expect(sent["alarm_name"] == "crash" && sent["current"] == "alarm") }
+        #expect(try await request(.GET, "/v2/alarms").1.contains("\"state\":\"alarm\""))
     }
 }

@@ -29,7 +29,11 @@ final class FailingWrites: Storage {
     func stats() async throws -> StorageStats { try await inner.stats() }
     func alarms(project: String?) async throws -> [Alarm] { try await inner.alarms(project: project) }
     func alarm(id: String) async throws -> Alarm? { try await inner.alarm(id: id) }
-    func saveAlarm(_ alarm: Alarm, changes: [AlarmChange]) async throws { try await inner.saveAlarm(alarm, changes: changes) }
+    func saveAlarm(_ alarm: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws {
+        try await inner.saveAlarm(alarm, changes: changes, outbox: outbox)
+    }
+    func outbox(limit: Int) async throws -> [OutboxEntry] { try await inner.outbox(limit: limit) }
+    func removeFromOutbox(id: String) async throws { try await inner.removeFromOutbox(id: id) }
     func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool { try await inner.deleteAlarm(id: id, change: change) }
     func alarmHistory(alarmID: String?, project: String?, limit: Int) async throws -> [AlarmChange] {
         try await inner.alarmHistory(alarmID: alarmID, project: project, limit: limit)

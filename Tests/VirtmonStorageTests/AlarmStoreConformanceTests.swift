@@ -59,15 +59,31 @@ struct AlarmStoreConformanceTests {
         #expect(after.first?.detail == "{\"state\": \"alarm\"}" && after.first?.timestamp == Self.t0 + 3)
     }
 
+    @Test("notifications wait in the outbox with their transition until removed, oldest first", arguments: StoreKind.available)
+    func outbox(kind: StoreKind) async throws {
+        let (store, cleanup) = try await kind.make()
+        defer { Task { await cleanup() } }
+        let a = Self.alarm("a", project: nil, state: .alarm)
+        let first = OutboxEntry(id: "n1", created: Self.t0, body: "{\"action\": \"http://x\"}")
+        let second = OutboxEntry(id: "n2", created: Self.t0 + 1, body: "{}")
+        try await store.saveAlarm(a, changes: [Self.change(a, .stateTransition, at: 0)], outbox: [second, first])
+        #expect(try await store.outbox(limit: 10) == [first, second])
+        #expect(try await store.outbox(limit: 1) == [first])
+        try await store.removeFromOutbox(id: "n1")
+        try await store.removeFromOutbox(id: "n1")
+        #expect(try await store.outbox(limit: 10) == [second])
+    }
+
     @Test("alarms survive a reopen", arguments: StoreKind.chunked)
     func survivesReopen(kind: StoreKind) async throws {
         let (store, reopen, cleanup) = try await kind.makeChunked(ChunkStoreOptions())
         defer { Task { await cleanup() } }
         let a = Self.alarm("a", project: nil, state: .ok)
-        try await store.saveAlarm(a, changes: [Self.change(a, .creation, at: 0)])
+        try await store.saveAlarm(a, changes: [Self.change(a, .creation, at: 0)], outbox: [OutboxEntry(id: "kept", created: Self.t0, body: "{}")])
         await store.close()
         let reopened = try await reopen()
         #expect(try await reopened.alarm(id: "a") == a)
         #expect(try await reopened.alarmHistory(alarmID: "a", project: nil, limit: 10).count == 1)
+        #expect(try await reopened.outbox(limit: 10).map(\.id) == ["kept"])
     }
 }

@@ -247,33 +247,33 @@ public actor AlarmEvaluator: Service {
         rule.query.map { "\($0.field) \($0.op) \($0.value)" }.joined(separator: ", ")
     }
 
-    /// Writes a change (re-reading the alarm so that an edit made meanwhile is kept), then queues the
-    /// notifications of the state's actions.
+    /// Writes a change (re-reading the alarm so that an edit made meanwhile is kept) together with the
+    /// notifications of the state's actions in the store's outbox, then hands those to the notifier.
     private func apply(_ state: AlarmState, reason: String, reasonData: JSONValue, changed: Bool, to alarm: Alarm, at time: Date) async {
-        var current = alarm
-        if changed {
-            do {
-                guard var latest = try await storage.alarm(id: alarm.id), latest.state == alarm.state, latest.enabled else { return }
+        do {
+            guard var latest = try await storage.alarm(id: alarm.id), latest.state == alarm.state, latest.enabled else { return }
+            var changes: [AlarmChange] = []
+            if changed {
                 latest.state = state
                 latest.stateTimestamp = time
                 latest.stateReason = reason
                 let detail: JSONValue = .object(["state": .string(state.rawValue), "transition_reason": .string(reason)])
-                let change = AlarmChange(alarmID: latest.id, kind: .stateTransition, detail: String(decoding: WireJSON.encode(detail), as: UTF8.self),
-                                         timestamp: time, projectID: latest.projectID, userID: latest.userID, onBehalfOf: latest.projectID)
-                try await storage.saveAlarm(latest, changes: [change])
-                current = latest
+                changes.append(AlarmChange(
+                    alarmID: latest.id, kind: .stateTransition, detail: String(decoding: WireJSON.encode(detail), as: UTF8.self),
+                    timestamp: time, projectID: latest.projectID, userID: latest.userID, onBehalfOf: latest.projectID))
+            }
+            let notifications = latest.actions(for: state).map {
+                AlarmNotification(alarm: latest, previous: alarm.state, reason: reason, reasonData: reasonData, action: $0, time: time)
+            }
+            guard !changes.isEmpty || !notifications.isEmpty else { return }
+            try await storage.saveAlarm(latest, changes: changes, outbox: notifications.map(\.outboxEntry))
+            if changed {
                 Counter(label: "virtmon_alarm_transitions_total", dimensions: [("state", state.rawValue)], factory: metrics.factory).increment()
                 logger.info("alarm transition", metadata: ["alarm": "\(latest.name)", "from": "\(alarm.state.rawValue)", "to": "\(state.rawValue)", "reason": "\(reason)"])
-            } catch {
-                logger.error("alarm transition not stored", metadata: ["alarm": "\(alarm.name)", "error": "\(StorageFailureText.describe(error))"])
-                return
             }
-        } else {
-            current.state = state
+            if !notifications.isEmpty { await notifier.enqueue(notifications) }
+        } catch {
+            logger.error("alarm transition not stored", metadata: ["alarm": "\(alarm.name)", "error": "\(StorageFailureText.describe(error))"])
         }
-        let notifications = current.actions(for: state).map {
-            AlarmNotification(alarm: current, previous: alarm.state, reason: reason, reasonData: reasonData, action: $0, time: time)
-        }
-        if !notifications.isEmpty { await notifier.enqueue(notifications) }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import VirtmonModel
+import VirtmonStorage
 
 /// One announcement of an alarm's state to one action URL, as the notifier queues and retries it.
-public struct AlarmNotification: Sendable, Equatable {
+public struct AlarmNotification: Sendable, Equatable, Codable {
     public var alarmID: String
     public var alarmName: String
     public var severity: AlarmSeverity
@@ -17,6 +18,8 @@ public struct AlarmNotification: Sendable, Equatable {
     public var time: Date
     /// Sends tried so far.
     public var attempts = 0
+    /// Its row in the store's outbox, removed once it is delivered.
+    public var outboxID: String = UUID().uuidString.lowercased()
 
     public init(alarm: Alarm, previous: AlarmState, reason: String, reasonData: JSONValue, action: String, time: Date) {
         alarmID = alarm.id
@@ -30,6 +33,11 @@ public struct AlarmNotification: Sendable, Equatable {
         if case .threshold(let rule) = alarm.rule { resource = rule.query.first { $0.field == "resource_id" && $0.op == "eq" }?.value }
         self.action = action
         self.time = time
+    }
+
+    /// The outbox row that keeps it until delivery.
+    public var outboxEntry: OutboxEntry {
+        OutboxEntry(id: outboxID, created: time, body: AlarmCoding.encode(self))
     }
 
     /// Aodh's webhook body.

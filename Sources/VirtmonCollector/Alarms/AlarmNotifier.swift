@@ -6,12 +6,15 @@ import NIOCore
 import ServiceLifecycle
 import VirtmonModel
 import VirtmonNetwork
+import VirtmonStorage
 import VirtmonTelemetry
 
 /// Delivers alarm notifications to their actions: `http(s)://` (Aodh's webhook body and
 /// `x-openstack-request-id` header), `log://`, and `alertmanager://HOST:PORT` (Prometheus Alertmanager's
 /// `/api/v2/alerts`). A failed delivery is retried with backoff (1 s doubling to 60 s, `maxAttempts` tries),
-/// which Aodh does not do; the queue is bounded, the oldest dropped (and counted, and logged) past it.
+/// which Aodh does not do; the queue is bounded, the oldest dropped (and counted, and logged) past it. Each
+/// notification has a row in the store's outbox, written with its transition and removed once delivered, so
+/// what a restart interrupted is sent when the notifier starts again.
 public actor AlarmNotifier: Service {
     private var ready: [AlarmNotification] = []
     private var waiting: [(due: ContinuousClock.Instant, notification: AlarmNotification)] = []
@@ -20,10 +23,14 @@ public actor AlarmNotifier: Service {
     private let timeout: Duration
     private let logger: Logger
     private let metrics: SelfMetrics
+    private let store: (any AlarmStore)?
+    /// Outbox rows queued here, so that loading the outbox at start does not queue one twice.
+    private var known: Set<String> = []
     private var delivered = 0
 
-    public init(capacity: Int = 10_000, maxAttempts: Int = 10, timeout: Duration = .seconds(10), metrics: SelfMetrics = SelfMetrics(),
-                logger: Logger) {
+    public init(store: (any AlarmStore)? = nil, capacity: Int = 10_000, maxAttempts: Int = 10, timeout: Duration = .seconds(10),
+                metrics: SelfMetrics = SelfMetrics(), logger: Logger) {
+        self.store = store
         self.metrics = metrics
         self.capacity = capacity
         self.maxAttempts = maxAttempts
@@ -37,21 +44,52 @@ public actor AlarmNotifier: Service {
     public var pending: Int { ready.count + waiting.count }
 
     public func enqueue(_ notifications: [AlarmNotification]) {
-        ready += notifications
+        let fresh = notifications.filter { known.insert($0.outboxID).inserted }
+        ready += fresh
         let excess = ready.count + waiting.count - capacity
         if excess > 0 {
             let dropped = ready.prefix(excess)
             ready.removeFirst(min(excess, ready.count))
+            for notification in dropped { finished(notification) }
             Counter(label: "virtmon_alarm_notifications_dropped_total", factory: metrics.factory).increment(by: dropped.count)
             logger.error("alarm notification queue full: oldest dropped", metadata: ["dropped": "\(dropped.count)", "capacity": "\(capacity)"])
         }
     }
 
     public func run() async throws {
+        await loadOutbox()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             await deliverDue()
             // A short poll: at most 50 ms between a transition and its first send.
             try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// What a previous run left undelivered.
+    private func loadOutbox() async {
+        guard let store else { return }
+        do {
+            let entries = try await store.outbox(limit: capacity)
+            let waiting = try entries.map { try AlarmCoding.decode(AlarmNotification.self, $0.body, what: "alarm notification") }
+            if !waiting.isEmpty { logger.notice("alarm notifications left from the last run are sent now", metadata: ["count": "\(waiting.count)"]) }
+            enqueue(waiting)
+        } catch {
+            logger.error("the alarm outbox cannot be read; its notifications wait for the next start", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Delivered or given up on: its outbox row goes.
+    private func finished(_ notification: AlarmNotification) {
+        known.remove(notification.outboxID)
+        guard let store else { return }
+        let id = notification.outboxID
+        let logger = logger
+        Task {
+            do {
+                try await store.removeFromOutbox(id: id)
+            } catch {
+                logger.warning("a delivered alarm notification stays in the outbox and may be sent again after a restart", metadata: ["error": "\(error)"])
+            }
         }
     }
 
@@ -77,11 +115,13 @@ public actor AlarmNotifier: Service {
             notification.attempts += 1
             guard let failure else {
                 delivered += 1
+                finished(notification)
                 Counter(label: "virtmon_alarm_notifications_total", dimensions: [("outcome", "delivered")], factory: metrics.factory).increment()
                 continue
             }
             Counter(label: "virtmon_alarm_notifications_total", dimensions: [("outcome", "failed")], factory: metrics.factory).increment()
             guard notification.attempts < maxAttempts else {
+                finished(notification)
                 logger.error("alarm notification abandoned", metadata: [
                     "alarm": "\(notification.alarmName)", "action": "\(notification.action)", "attempts": "\(notification.attempts)",
                     "error": "\(failure)"])

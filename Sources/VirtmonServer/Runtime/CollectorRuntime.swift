@@ -46,7 +46,7 @@ public struct CollectorRuntime: Sendable {
         limits.maxMetadataBytes = config.maxMetadataBytes
         limits.maxSeriesPerProject = config.maxSeriesPerProject
         let ingestor = Ingestor(storage: storage, secret: config.secret, limits: limits, logger: logger)
-        let notifier = AlarmNotifier(metrics: ingestor.counters.metrics, logger: logger)
+        let notifier = AlarmNotifier(store: storage, metrics: ingestor.counters.metrics, logger: logger)
         let alarms = AlarmEvaluator(storage: storage, notifier: notifier, interval: config.alarmEvaluationInterval,
                                     metrics: ingestor.counters.metrics, logger: logger)
         ingestor.onCommit { batch in alarms.committed(batch.samples, events: batch.events) }

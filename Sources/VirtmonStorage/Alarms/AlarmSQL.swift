@@ -16,6 +16,7 @@ public enum AlarmSQL {
             """,
             "CREATE INDEX alarm_history_alarm_ts ON alarm_history(alarm_id, ts)",
             "CREATE INDEX alarm_history_ts ON alarm_history(ts)",
+            "CREATE TABLE alarm_outbox(id TEXT PRIMARY KEY, created \(integer) NOT NULL, body TEXT NOT NULL)",
         ]
     }
 
@@ -62,6 +63,24 @@ public enum AlarmSQL {
     static func changeValues(_ change: AlarmChange) -> [SQLValue] {
         [.text(change.eventID), .text(change.alarmID), .optional(change.projectID),
          .integer(Int64((change.timestamp.timeIntervalSince1970 * 1_000_000).rounded())), .text(AlarmCoding.encode(change))]
+    }
+
+    public static func insertOutbox(_ dialect: SQLDialect, _ entry: OutboxEntry) -> (String, [SQLValue]) {
+        let p = dialect.placeholder
+        return ("INSERT INTO alarm_outbox(id, created, body) VALUES(\(p(1)), \(p(2)), \(p(3))) ON CONFLICT(id) DO NOTHING",
+                [.text(entry.id), .integer(Int64((entry.created.timeIntervalSince1970 * 1_000_000).rounded())), .text(entry.body)])
+    }
+
+    public static func selectOutbox(_ dialect: SQLDialect, limit: Int) -> (String, [SQLValue]) {
+        ("SELECT id, created, body FROM alarm_outbox ORDER BY created, id LIMIT \(dialect.placeholder(1))", [.integer(Int64(limit))])
+    }
+
+    public static func deleteOutbox(_ dialect: SQLDialect, id: String) -> (String, [SQLValue]) {
+        ("DELETE FROM alarm_outbox WHERE id = \(dialect.placeholder(1))", [.text(id)])
+    }
+
+    public static func outboxEntry(_ row: some StorageRow) throws -> OutboxEntry {
+        OutboxEntry(id: try row.text(0), created: Date(timeIntervalSince1970: Double(try row.int64(1)) / 1_000_000), body: try row.text(2))
     }
 
     public static func selectHistory(_ dialect: SQLDialect, alarmID: String?, project: String?, limit: Int) -> (String, [SQLValue]) {

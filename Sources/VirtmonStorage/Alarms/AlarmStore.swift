@@ -1,3 +1,4 @@
+import Foundation
 import VirtmonModel
 
 /// Where alarms and their history are kept, so that they survive restarts. Every store implements it: the
@@ -11,10 +12,36 @@ public protocol AlarmStore: Sendable {
     func alarms(project: String?) async throws -> [Alarm]
     func alarm(id: String) async throws -> Alarm?
     /// Creates or replaces the alarm, appending `changes` (none, or a rule change and a state transition) to
-    /// the history.
-    func saveAlarm(_ alarm: Alarm, changes: [AlarmChange]) async throws
+    /// the history and `outbox` to the notifications waiting for delivery, all in one transaction: a
+    /// transition is never stored without its notifications, nor the reverse.
+    func saveAlarm(_ alarm: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws
     /// Deletes the alarm and appends `change`; false when there was no such alarm (nothing is appended).
     func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool
     /// History, newest first: of one alarm, of one project's alarms, or all, at most `limit` rows.
     func alarmHistory(alarmID: String?, project: String?, limit: Int) async throws -> [AlarmChange]
+    /// Notifications not yet delivered, oldest first.
+    func outbox(limit: Int) async throws -> [OutboxEntry]
+    /// Removes a delivered (or abandoned) notification.
+    func removeFromOutbox(id: String) async throws
+}
+
+extension AlarmStore {
+    /// A save that queues no notification.
+    public func saveAlarm(_ alarm: Alarm, changes: [AlarmChange]) async throws {
+        try await saveAlarm(alarm, changes: changes, outbox: [])
+    }
+}
+
+/// A notification kept until it is delivered, so that a restart between a transition and its delivery
+/// loses nothing. `body` is the notifier's own JSON of it.
+public struct OutboxEntry: Sendable, Equatable {
+    public var id: String
+    public var created: Date
+    public var body: String
+
+    public init(id: String = UUID().uuidString.lowercased(), created: Date, body: String) {
+        self.id = id
+        self.created = created
+        self.body = body
+    }
 }

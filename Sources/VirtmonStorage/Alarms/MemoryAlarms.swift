@@ -4,6 +4,7 @@ import VirtmonModel
 public struct MemoryAlarms: Sendable {
     private var alarms: [String: Alarm] = [:]
     private var history: [AlarmChange] = []
+    private var pending: [OutboxEntry] = []
 
     public init() {}
 
@@ -13,10 +14,17 @@ public struct MemoryAlarms: Sendable {
 
     public func alarm(id: String) -> Alarm? { alarms[id] }
 
-    public mutating func save(_ alarm: Alarm, changes: [AlarmChange]) {
+    public mutating func save(_ alarm: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) {
         alarms[alarm.id] = alarm
         for change in changes where !history.contains(where: { $0.eventID == change.eventID }) { history.append(change) }
+        for entry in outbox where !pending.contains(where: { $0.id == entry.id }) { pending.append(entry) }
     }
+
+    public func outbox(limit: Int) -> [OutboxEntry] {
+        Array(pending.sorted { ($0.created, $0.id) < ($1.created, $1.id) }.prefix(limit))
+    }
+
+    public mutating func removeFromOutbox(id: String) { pending.removeAll { $0.id == id } }
 
     public mutating func delete(id: String, change: AlarmChange) -> Bool {
         guard alarms.removeValue(forKey: id) != nil else { return false }
