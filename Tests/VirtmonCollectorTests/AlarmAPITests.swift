@@ -131,4 +131,31 @@ struct AlarmAPITests {
         #expect(moved.status == 200 && moved.text.contains(#""project_id":"p1""#), "\(moved.text)")
         #expect(try await collector.request(.GET, "/v2/alarms", token: "admin-token-123").text.contains(id), "admin sees every project's")
     }
+
+    @Test("complex queries over alarms and their history: and/or/not, comparisons, orderby, limit; unknown fields refused")
+    func complexQueries() async throws {
+        let collector = try await CollectorHarness()
+        defer { Task { await collector.stop() } }
+        var ids: [String] = []
+        for name in ["alpha", "beta", "gamma"] {
+            let created = try await collector.request(.POST, "/v2/alarms", body: Self.body(Self.hot.replacingOccurrences(of: "\"hot\"", with: "\"\(name)\"")))
+            if case .object(let alarm)? = created.json, case .string(let id)? = alarm["alarm_id"] { ids.append(id) }
+        }
+        #expect(try await collector.request(.PUT, "/v2/alarms/\(ids[1])/state", body: Self.body("\"alarm\"")).status == 200)
+        func names(_ body: String, _ path: String = "/v2/query/alarms") async throws -> [String] {
+            let answer = try await collector.request(.POST, path, body: Self.body(body))
+            guard case .array(let list)? = answer.json else { Issue.record("\(answer.status) \(answer.text)"); return [] }
+            return list.compactMap { if case .object(let o) = $0, case .string(let n)? = o["name"] ?? o["type"] { n } else { nil } }
+        }
+        #expect(try await names(#"{"filter": "{\"=\": {\"state\": \"alarm\"}}"}"#) == ["beta"])
+        #expect(try await names(#"{"filter": {"not": {"=": {"state": "alarm"}}}, "orderby": "[{\"name\": \"desc\"}]"}"#) == ["gamma", "alpha"])
+        #expect(try await names(#"{"filter": {"or": [{"=": {"name": "alpha"}}, {"in": {"name": ["gamma"]}}]}, "orderby": [{"name": "asc"}], "limit": "1"}"#) == ["alpha"])
+        #expect(try await names(#"{"filter": {"and": [{">": {"timestamp": "2000-01-01T00:00:00"}}, {"=": {"enabled": true}}]}}"#).count == 3)
+        let unknown = try await collector.request(.POST, "/v2/query/alarms", body: Self.body(#"{"filter": {"=": {"colour": "red"}}}"#))
+        #expect(unknown.status == 400 && unknown.text.contains("cannot filter or order on 'colour'; the fields are"), "\(unknown.text)")
+        let history = try await names(#"{"filter": {"=": {"type": "state transition"}}}"#, "/v2/query/alarms/history")
+        #expect(history == ["state transition"])
+        #expect(try await names(#"{"filter": {"=": {"alarm_id": "\#(ids[0])"}}}"#, "/v2/query/alarms/history") == ["creation"])
+        #expect(try await names(#"{}"#, "/v2/query/alarms/history").count == 4, "three creations and a transition")
+    }
 }

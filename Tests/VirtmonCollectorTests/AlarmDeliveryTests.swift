@@ -226,4 +226,47 @@ struct AlarmDeliveryTests {
         if case .object(let sent) = body { #expect(sent["alarm_name"] == "crash" && sent["current"] == "alarm") }
         #expect(try await request(.GET, "/v2/alarms").1.contains("\"state\":\"alarm\""))
     }
+
+    @Test("a real agent's monitor event (its host-memory check over its limit) triggers an event alarm",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil))
+    func realAgentEvent() async throws {
+        let collector = try await CollectorHarness()
+        defer { Task { await collector.stop() } }
+        let receiver = try await TestHTTPReceiver()
+        defer { Task { try? await receiver.stop() } }
+        let body = """
+            {"name": "host-memory", "type": "event", "event_rule": {"event_type": "host_*", "query": [{"field": "level", "value": "error"}]},
+             "alarm_actions": ["http://127.0.0.1:\(receiver.port)/memory"]}
+            """
+        #expect(try await collector.request(.POST, "/v2/alarms", body: Data(body.utf8)).status == 201)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-agent-alarm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Any host has less than 99.99 % of its memory available: the check raises an error event at once.
+        let config = """
+            agent: {host: alarm-host}
+            publishing: {secret: \(CollectorHarness.secret)}
+            monitors:
+              memory_usage: {enabled: false}
+              cpu_usage: {enabled: false}
+              liveness: {enabled: false}
+              host_memory: {cycle: 200ms, min_available_share: 0.9999}
+            """
+        try config.write(to: directory.appendingPathComponent("agent.yaml"), atomically: true, encoding: .utf8)
+        let agent = try await ProcessRunner.run(BuiltExecutable.path("virtmon")!, [
+            "agent", "--config", directory.appendingPathComponent("agent.yaml").path, "--cycles", "3", "--interval", "0.5",
+            "--publisher", "\(collector.base)/api/v1/batches", "--data-dir", directory.appendingPathComponent("data").path,
+            "--libvirt-uri", "off", "--log-level", "error",
+        ])
+        #expect(agent.status == 0, "\(agent.stderr)")
+        #expect(try await Self.eventually { receiver.requests.count == 1 }, "the event alarm's webhook")
+        guard let sent = receiver.requests.first,
+              case .object(let webhook) = try JSONDecoder().decode(JSONValue.self, from: sent.body),
+              case .object(let data)? = webhook["reason_data"], case .object(let event)? = data["event"] else {
+            Issue.record("\(receiver.requests.map { String(decoding: $0.body, as: UTF8.self) })")
+            return
+        }
+        #expect(webhook["alarm_name"] == "host-memory" && webhook["current"] == "alarm")
+        #expect(event["event_type"] == "host_memory" && event["host"] == "alarm-host" && event["level"] == "error")
+    }
 }

@@ -102,8 +102,35 @@ struct CeilometerAlarmRoutes: AuthenticatedRoutes {
                 return .array(history.filter { change in bounds.allSatisfy { $0(change.timestamp) } }.prefix(limit).map(AlarmFormat.change))
             }
         }
+        routes.post("/v2/query/alarms") { request, context in
+            await RouteHandling.json(.ceilometer, env) {
+                let body = try await RouteHandling.jsonBody(request, context: context)
+                let documents = try await env.storage.alarms(project: context.scope.project).compactMap { alarm -> [String: JSONValue]? in
+                    if case .object(let object) = AlarmFormat.alarm(alarm) { object } else { nil }
+                }
+                let query = try ComplexFilter.query(body, fields: CeilometerAlarmRoutes.alarmFields, defaultLimit: env.defaultLimit)
+                return .array(ComplexFilter.apply(documents, (query.filter, query.order, env.clamp(query.limit))).map(JSONValue.object))
+            }
+        }
+        routes.post("/v2/query/alarms/history") { request, context in
+            await RouteHandling.json(.ceilometer, env) {
+                let body = try await RouteHandling.jsonBody(request, context: context)
+                let history = try await env.storage.alarmHistory(alarmID: nil, project: context.scope.project, limit: env.maxLimit)
+                let documents = history.compactMap { change -> [String: JSONValue]? in
+                    if case .object(let object) = AlarmFormat.change(change) { object } else { nil }
+                }
+                let query = try ComplexFilter.query(body, fields: CeilometerAlarmRoutes.changeFields, defaultLimit: env.defaultLimit)
+                return .array(ComplexFilter.apply(documents, (query.filter, query.order, env.clamp(query.limit))).map(JSONValue.object))
+            }
+        }
         return routes
     }
+
+    static let alarmFields: Set<String> = [
+        "alarm_id", "name", "description", "type", "enabled", "repeat_actions", "severity", "state", "state_timestamp",
+        "state_reason", "timestamp", "project_id", "user_id",
+    ]
+    static let changeFields: Set<String> = ["event_id", "alarm_id", "type", "detail", "timestamp", "project_id", "user_id", "on_behalf_of"]
 
     /// The alarm named in the path, if the caller may see it; another project's alarm answers as a missing one.
     static func find(_ env: APIEnvironment, _ context: AuthenticatedContext) async throws -> Alarm {

@@ -21,8 +21,8 @@ struct CeilometerServiceRoutes: AuthenticatedRoutes {
                 ] { api[name] = true }
                 for function in Aggregate.Function.allCases { api["statistics:aggregation:selectable:\(function.rawValue)"] = true }
                 api["statistics:aggregation:standard"] = true
-                api["alarms:query:simple"] = true
-                for name in ["alarms:query:complex", "events:query:simple"] { api[name] = false }
+                for name in ["alarms:query:simple", "alarms:query:complex", "alarms:history:query:simple", "alarms:history:query:complex"] { api[name] = true }
+                api["events:query:simple"] = false
                 return .object([
                     "api": .object(api),
                     "storage": .object(["storage:production_ready": true]),

@@ -65,6 +65,7 @@ public enum OpenAPIDocument {
 
     // MARK: the document
 
+    static let complexQuery = object(["filter": string, "orderby": string, "limit": .object(["oneOf": [integer, string]])])
     static let alarmState: JSONValue = .object(["type": "string", "enum": ["ok", "alarm", "insufficient data"]])
     static let thresholdRule = object([
         "meter_name": string, "threshold": number, "comparison_operator": .object(["type": "string", "enum": ["lt", "le", "eq", "ne", "ge", "gt"]]),
@@ -192,6 +193,11 @@ public enum OpenAPIDocument {
                 "get": operation("an alarm's state, as a JSON string", parameters: [path("id", "alarm id")], ok: alarmState, ceilometer: true),
                 "put": operation("set an alarm's state (a JSON string)", parameters: [path("id", "alarm id")], body: alarmState, ok: alarmState, ceilometer: true),
             ]),
+            "/v2/query/alarms": .object(["post": operation(
+                "alarms by a complex filter ({\"and\": [{\"=\": {\"state\": \"alarm\"}}, …]}), orderby and limit",
+                body: complexQuery, ok: array(ref("Alarm")), ceilometer: true)]),
+            "/v2/query/alarms/history": .object(["post": operation(
+                "alarm history by a complex filter, orderby and limit", body: complexQuery, ok: array(ref("AlarmChange")), ceilometer: true)]),
             "/v2/alarms/{id}/history": .object(["get": operation(
                 "an alarm's changes, newest first (q.field=timestamp with gt, ge, lt, le)", parameters: [path("id", "alarm id")] + ceilometerFilters + [limit],
                 ok: array(ref("AlarmChange")), ceilometer: true)]),
