@@ -227,30 +227,44 @@ struct AlarmDeliveryTests {
         #expect(try await request(.GET, "/v2/alarms").1.contains("\"state\":\"alarm\""))
     }
 
-    @Test("a real agent's monitor event (its host-memory check over its limit) triggers an event alarm",
-          .enabled(if: BuiltExecutable.path("virtmon") != nil))
+    @Test("a real agent's monitor event (a hypervisor process over its memory limit, from the memory_usage check) triggers an event alarm",
+          .enabled(if: BuiltExecutable.path("virtmon") != nil && BuiltExecutable.path("vmm-stand-in") != nil))
     func realAgentEvent() async throws {
         let collector = try await CollectorHarness()
         defer { Task { await collector.stop() } }
         let receiver = try await TestHTTPReceiver()
         defer { Task { try? await receiver.stop() } }
         let body = """
-            {"name": "host-memory", "type": "event", "event_rule": {"event_type": "host_*", "query": [{"field": "level", "value": "error"}]},
+            {"name": "vmm-memory", "type": "event", "event_rule": {"event_type": "memory_*", "query": [{"field": "level", "value": "error"}]},
              "alarm_actions": ["http://127.0.0.1:\(receiver.port)/memory"]}
             """
         #expect(try await collector.request(.POST, "/v2/alarms", body: Data(body.utf8)).status == 201)
+        // A stand-in hypervisor: 64 MiB of guest RAM and a process around it; it runs while its stdin is open.
+        let vmm = Process()
+        vmm.executableURL = URL(fileURLWithPath: BuiltExecutable.path("vmm-stand-in")!)
+        vmm.arguments = ["64", "8"]
+        let input = Pipe(), output = Pipe()
+        vmm.standardInput = input
+        vmm.standardOutput = output
+        try vmm.run()
+        defer { kill(vmm.processIdentifier, SIGKILL); _ = ProcessRunner.reap(vmm) }
+        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("ready"))
+
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-agent-alarm-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        // Any host has less than 99.99 % of its memory available: the check raises an error event at once.
+        // Its memory outside guest RAM is far above 1 KiB: the check raises an error event on its first run.
         let config = """
             agent: {host: alarm-host}
             publishing: {secret: \(CollectorHarness.secret)}
             monitors:
-              memory_usage: {enabled: false}
+              pids: [\(vmm.processIdentifier)]
+              scan_by_name: false
+              guest_memory_limit: 32MiB
+              memory_usage: {cycle: 200ms, max_overhead: 1}
               cpu_usage: {enabled: false}
               liveness: {enabled: false}
-              host_memory: {cycle: 200ms, min_available_share: 0.9999}
+              host_memory: {enabled: false}
             """
         try config.write(to: directory.appendingPathComponent("agent.yaml"), atomically: true, encoding: .utf8)
         let agent = try await ProcessRunner.run(BuiltExecutable.path("virtmon")!, [
@@ -266,7 +280,8 @@ struct AlarmDeliveryTests {
             Issue.record("\(receiver.requests.map { String(decoding: $0.body, as: UTF8.self) })")
             return
         }
-        #expect(webhook["alarm_name"] == "host-memory" && webhook["current"] == "alarm")
-        #expect(event["event_type"] == "host_memory" && event["host"] == "alarm-host" && event["level"] == "error")
+        #expect(webhook["alarm_name"] == "vmm-memory" && webhook["current"] == "alarm")
+        #expect(event["event_type"] == "memory_usage" && event["host"] == "alarm-host" && event["level"] == "error")
+        input.fileHandleForWriting.closeFile()
     }
 }
