@@ -30,6 +30,7 @@ struct CeilometerAlarmRoutes: AuthenticatedRoutes {
                 alarm.state = alarm.state  // as given, or insufficient data
                 alarm.stateTimestamp = now
                 try await env.storage.saveAlarm(alarm, changes: [CeilometerAlarmRoutes.change(alarm, .creation, AlarmFormat.detail(alarm), now, context.scope)])
+                env.alarmsChanged()
                 var response = JSONResponse.make(AlarmFormat.alarm(alarm), status: 201)
                 response.headers[.location] = "\(RouteHandling.base(request))/v2/alarms/\(alarm.id)"
                 return response
@@ -59,6 +60,7 @@ struct CeilometerAlarmRoutes: AuthenticatedRoutes {
                     changes.append(CeilometerAlarmRoutes.transition(alarm, now, context.scope))
                 }
                 try await env.storage.saveAlarm(alarm, changes: changes)
+                env.alarmsChanged()
                 return AlarmFormat.alarm(alarm)
             }
         }
@@ -69,6 +71,7 @@ struct CeilometerAlarmRoutes: AuthenticatedRoutes {
                 guard try await env.storage.deleteAlarm(id: alarm.id, change: change) else {
                     throw APIError.notFound("Alarm \(alarm.id) not found")
                 }
+                env.alarmsChanged()
                 return Response(status: .noContent)
             }
         }
@@ -90,6 +93,7 @@ struct CeilometerAlarmRoutes: AuthenticatedRoutes {
                 alarm.stateReason = "Manually set via API"
                 alarm.timestamp = now
                 try await env.storage.saveAlarm(alarm, changes: [CeilometerAlarmRoutes.transition(alarm, now, context.scope)])
+                env.alarmsChanged()
                 return .string(state.rawValue)
             }
         }

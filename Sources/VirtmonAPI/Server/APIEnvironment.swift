@@ -22,6 +22,8 @@ public struct APIEnvironment: Sendable {
     public var connectionLedger = ConnectionLedger()
     /// Datagrams the kernel dropped on the UDP ingest socket (its receive buffer was full); nil without UDP.
     public var udpDrops: (@Sendable () -> Int?)?
+    /// Told when an alarm is created, changed or deleted, so the evaluator reads them again.
+    public var alarmsChanged: @Sendable () -> Void = {}
 
     public init(storage: any Storage, ingestor: Ingestor, tokens: TokenTable, logger: Logger, startedAt: Date = Date()) {
         self.storage = storage

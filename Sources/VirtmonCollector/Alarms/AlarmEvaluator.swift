@@ -17,6 +17,8 @@ public actor AlarmEvaluator: Service {
     public struct Trigger: Sendable {
         public var meters: [String: Set<String>]
         public var events: [Event]
+        /// An alarm was created, changed or deleted through the API: read them again.
+        public var alarmsChanged = false
     }
 
     private let storage: any Storage
@@ -31,6 +33,9 @@ public actor AlarmEvaluator: Service {
     private var pending: [String: Set<String>] = [:]
     private var lastEvaluated: [String: ContinuousClock.Instant] = [:]
     private var evaluations = 0
+    /// The alarms as last read from the store: read again when the API changes one, and on every timer pass
+    /// (for changes another collector made), so a batch does not decode every alarm.
+    private var cache: [Alarm]?
 
     public init(storage: any Storage, notifier: AlarmNotifier, interval: Duration = .seconds(10),
                 now: @escaping @Sendable () -> Date = { Date() }, metrics: SelfMetrics = SelfMetrics(), logger: Logger) {
@@ -49,6 +54,18 @@ public actor AlarmEvaluator: Service {
         var meters: [String: Set<String>] = [:]
         for sample in samples { meters[sample.name, default: []].insert(sample.resourceID) }
         continuation.yield(Trigger(meters: meters, events: events))
+    }
+
+    /// Called by the API after it created, changed or deleted an alarm; returns at once.
+    public nonisolated func alarmsChanged() {
+        continuation.yield(Trigger(meters: [:], events: [], alarmsChanged: true))
+    }
+
+    private func alarms(fresh: Bool = false) async throws -> [Alarm] {
+        if !fresh, let cache { return cache }
+        let alarms = try await storage.alarms(project: nil)
+        cache = alarms
+        return alarms
     }
 
     /// Evaluations run so far (for tests and benchmarks).
@@ -77,6 +94,7 @@ public actor AlarmEvaluator: Service {
     }
 
     private func accept(_ trigger: Trigger) async {
+        if trigger.alarmsChanged { cache = nil }
         pending.merge(trigger.meters) { $0.union($1) }
         if !trigger.events.isEmpty { await eventsArrived(trigger.events) }
         await evaluatePending()
@@ -91,7 +109,7 @@ public actor AlarmEvaluator: Service {
         pending = [:]
         let alarms: [Alarm]
         do {
-            alarms = try await storage.alarms(project: nil)
+            alarms = try await self.alarms()
         } catch {
             logger.error("alarm evaluation cannot read the alarms", metadata: ["error": "\(StorageFailureText.describe(error))"])
             pending.merge(touched) { $0.union($1) }
@@ -125,7 +143,7 @@ public actor AlarmEvaluator: Service {
     /// Every enabled alarm: the timer's pass.
     public func evaluateAll() async {
         do {
-            for alarm in try await storage.alarms(project: nil) where alarm.enabled { await evaluate(alarm) }
+            for alarm in try await alarms(fresh: true) where alarm.enabled { await evaluate(alarm) }
         } catch {
             logger.error("alarm evaluation cannot read the alarms", metadata: ["error": "\(StorageFailureText.describe(error))"])
         }
@@ -209,7 +227,7 @@ public actor AlarmEvaluator: Service {
     /// Event alarms whose type glob and query match a committed event go to alarm (they never leave it by
     /// themselves).
     private func eventsArrived(_ events: [Event]) async {
-        guard let alarms = try? await storage.alarms(project: nil) else { return }
+        guard let alarms = try? await self.alarms() else { return }
         let time = now()
         for alarm in alarms where alarm.enabled {
             guard case .event(let rule) = alarm.rule else { continue }
@@ -267,6 +285,7 @@ public actor AlarmEvaluator: Service {
             }
             guard !changes.isEmpty || !notifications.isEmpty else { return }
             try await storage.saveAlarm(latest, changes: changes, outbox: notifications.map(\.outboxEntry))
+            if let index = cache?.firstIndex(where: { $0.id == latest.id }) { cache?[index] = latest }
             if changed {
                 Counter(label: "virtmon_alarm_transitions_total", dimensions: [("state", state.rawValue)], factory: metrics.factory).increment()
                 logger.info("alarm transition", metadata: ["alarm": "\(latest.name)", "from": "\(alarm.state.rawValue)", "to": "\(state.rawValue)", "reason": "\(reason)"])

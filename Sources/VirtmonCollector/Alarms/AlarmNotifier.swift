@@ -27,6 +27,9 @@ public actor AlarmNotifier: Service {
     /// Outbox rows queued here, so that loading the outbox at start does not queue one twice.
     private var known: Set<String> = []
     private var delivered = 0
+    /// The run loop waiting for work, and a wake-up that came while it was not waiting.
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var woken = false
 
     public init(store: (any AlarmStore)? = nil, capacity: Int = 10_000, maxAttempts: Int = 10, timeout: Duration = .seconds(10),
                 metrics: SelfMetrics = SelfMetrics(), logger: Logger) {
@@ -46,6 +49,7 @@ public actor AlarmNotifier: Service {
     public func enqueue(_ notifications: [AlarmNotification]) {
         let fresh = notifications.filter { known.insert($0.outboxID).inserted }
         ready += fresh
+        wake()
         let excess = ready.count + waiting.count - capacity
         if excess > 0 {
             let dropped = ready.prefix(excess)
@@ -60,8 +64,32 @@ public actor AlarmNotifier: Service {
         await loadOutbox()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             await deliverDue()
-            // A short poll: at most 50 ms between a transition and its first send.
-            try? await Task.sleep(for: .milliseconds(50))
+            // Until new work arrives or the next retry is due (at most a second, to notice a shutdown).
+            let now = ContinuousClock.now
+            let next = waiting.map(\.due).min().map { max(.zero, $0 - now) } ?? .seconds(1)
+            await sleep(atMost: min(next, .seconds(1)))
+        }
+    }
+
+    private func sleep(atMost wait: Duration) async {
+        if woken {
+            woken = false
+            return
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: wait)
+            await self?.wake()
+        }
+        await withCheckedContinuation { waiter = $0 }
+        timer.cancel()
+    }
+
+    private func wake() {
+        if let waiter {
+            self.waiter = nil
+            waiter.resume()
+        } else {
+            woken = true
         }
     }
 

@@ -81,6 +81,8 @@ public struct CollectorRuntime: Sendable {
             storage: storage, ingestor: ingestor,
             tokens: TokenTable(adminToken: adminToken, projectTokens: config.projectTokens), logger: logger)
         environment.maxStatisticsRows = config.maxStatisticsRows
+        let evaluator = alarms
+        environment.alarmsChanged = { evaluator.alarmsChanged() }
         var limits = ConnectionLimits()
         limits.maxConnections = config.connections.maxConnections
         limits.maxPerAddress = config.connections.maxPerAddress
