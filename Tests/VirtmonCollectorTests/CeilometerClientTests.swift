@@ -15,19 +15,21 @@ struct CeilometerClientTests {
         return nil
     }
 
+    /// The CLI against `collector` as admin; a non-zero exit is recorded with its stderr.
+    static func run(_ collector: CollectorHarness, _ arguments: [String]) async throws -> String {
+        let result = try await ProcessRunner.run(
+            ceilometer!, ["--os-endpoint", collector.base, "--os-token", CollectorHarness.adminToken] + arguments,
+            environment: ["PYTHONWARNINGS": "ignore"])
+        #expect(result.status == 0, "ceilometer \(arguments.joined(separator: " ")): \(result.stderr)")
+        return result.stdout
+    }
+
     @Test("meter-list, sample-list -m, statistics -m -p -g -a, resource-list, resource-show and sample-create work",
           .enabled(if: CeilometerClientTests.ceilometer != nil))
     func realClient() async throws {
         let collector = try await CollectorHarness()
         defer { Task { await collector.stop() } }
-        let ceilometer = CeilometerClientTests.ceilometer!
-        func run(_ arguments: String...) async throws -> String {
-            let result = try await ProcessRunner.run(
-                ceilometer, ["--os-endpoint", collector.base, "--os-token", CollectorHarness.adminToken] + arguments,
-                environment: ["PYTHONWARNINGS": "ignore"])
-            #expect(result.status == 0, "ceilometer \(arguments.joined(separator: " ")): \(result.stderr)")
-            return result.stdout
-        }
+        func run(_ arguments: String...) async throws -> String { try await CeilometerClientTests.run(collector, arguments) }
         // An agent's batch: two VMs' cpu_util a minute apart.
         let now = Date()
         var samples: [Sample] = []
@@ -100,14 +102,7 @@ struct CeilometerClientTests {
     func alarms() async throws {
         let collector = try await CollectorHarness()
         defer { Task { await collector.stop() } }
-        let ceilometer = CeilometerClientTests.ceilometer!
-        func run(_ arguments: String...) async throws -> String {
-            let result = try await ProcessRunner.run(
-                ceilometer, ["--os-endpoint", collector.base, "--os-token", CollectorHarness.adminToken] + arguments,
-                environment: ["PYTHONWARNINGS": "ignore"])
-            #expect(result.status == 0, "ceilometer \(arguments.joined(separator: " ")): \(result.stderr)")
-            return result.stdout
-        }
+        func run(_ arguments: String...) async throws -> String { try await CeilometerClientTests.run(collector, arguments) }
         let created = try await run(
             "alarm-threshold-create", "--name", "hot", "--meter-name", "cpu_util", "--threshold", "70", "--comparison-operator", "gt",
             "--statistic", "avg", "--period", "60", "--evaluation-periods", "3", "--alarm-action", "log://", "-q", "resource_id=vm-1")
