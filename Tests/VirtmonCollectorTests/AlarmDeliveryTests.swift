@@ -82,6 +82,7 @@ struct AlarmDeliveryTests {
         #expect(okBody["previous"] == "alarm" && okBody["current"] == "ok")
         let history = try await collector.request(.GET, "/v2/alarms/\(id)/history").text
         #expect(history.contains("Transition to ok") && history.contains("Transition to alarm"))
+        #expect(history.contains(#"\"reason_data\":{\"count\":3,\"disposition\":\"outside\""#), "each transition keeps its reason_data: \(history)")
     }
 
     @Test("an event alarm fires when a matching monitor event is committed, once; other events leave it")

@@ -275,7 +275,9 @@ public actor AlarmEvaluator: Service {
                 latest.state = state
                 latest.stateTimestamp = time
                 latest.stateReason = reason
-                let detail: JSONValue = .object(["state": .string(state.rawValue), "transition_reason": .string(reason)])
+                let detail: JSONValue = .object([
+                    "state": .string(state.rawValue), "transition_reason": .string(reason), "reason_data": reasonData,
+                ])
                 changes.append(AlarmChange(
                     alarmID: latest.id, kind: .stateTransition, detail: String(decoding: WireJSON.encode(detail), as: UTF8.self),
                     timestamp: time, projectID: latest.projectID, userID: latest.userID, onBehalfOf: latest.projectID))
