@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "VirtmonAgent",
             dependencies: [
-                "VirtmonModel", "VirtmonThreads", "VirtmonPublishers",
+                "VirtmonModel", "VirtmonThreads", "VirtmonPublishers", "VirtmonTelemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

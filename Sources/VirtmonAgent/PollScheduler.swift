@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import VirtmonModel
+import VirtmonTelemetry
 import VirtmonThreads
 
 /// Runs every source's pollsters on its interval and hands the samples to a sink. A Service: on graceful
@@ -202,7 +203,9 @@ public actor PollScheduler: Service {
             entry.lastError = message
         }
         stats[key] = entry
-        Gauge(label: "virtmon_agent_pollster_up", dimensions: [("source", source), ("pollster", pollster)])
+        // Straight into the process registry the agent's /metrics serves, whatever swift-metrics was bootstrapped with.
+        Gauge(label: "virtmon_agent_pollster_up", dimensions: [("source", source), ("pollster", pollster)],
+              factory: SelfMetrics.process.factory)
             .record(entry.lastSucceeded ? 1 : 0)
     }
 }
