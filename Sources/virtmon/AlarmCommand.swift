@@ -51,6 +51,15 @@ struct AlarmCommand: AsyncParsableCommand {
         }
     }
 
+    /// One alarm: as JSON, or as a table of its properties.
+    static func showOne(_ alarm: JSONValue, json: Bool) {
+        if json {
+            show(alarm, json: true)
+        } else {
+            FileHandle.standardOutput.write(Data(TableFormatter.properties(alarm).utf8))
+        }
+    }
+
     /// Runs a client call; a failure goes to stderr with exit 1.
     static func run(_ body: () async throws -> Void) async throws {
         do {
@@ -81,12 +90,7 @@ struct AlarmCommand: AsyncParsableCommand {
         @Argument(help: "Alarm id.") var id: String
         func run() async throws {
             try await AlarmCommand.run {
-                let alarm = try await options.client.get("/v2/alarms/\(id)")
-                if options.json {
-                    AlarmCommand.show(alarm, json: true)
-                } else {
-                    FileHandle.standardOutput.write(Data(TableFormatter.properties(alarm).utf8))
-                }
+                AlarmCommand.showOne(try await options.client.get("/v2/alarms/\(id)"), json: options.json)
             }
         }
     }
@@ -165,7 +169,7 @@ struct AlarmCommand: AsyncParsableCommand {
             try await AlarmCommand.run {
                 let body = try rule.apply(to: ["name": .string(name), "type": "threshold"])
                 let created = try await options.client.send(.POST, "/v2/alarms", body: .object(body))
-                if options.json { AlarmCommand.show(created, json: true) } else { FileHandle.standardOutput.write(Data(TableFormatter.properties(created).utf8)) }
+                AlarmCommand.showOne(created, json: options.json)
             }
         }
     }
@@ -185,7 +189,7 @@ struct AlarmCommand: AsyncParsableCommand {
                 if let name { alarm["name"] = .string(name) }
                 alarm = try rule.apply(to: alarm)
                 let updated = try await options.client.send(.PUT, "/v2/alarms/\(id)", body: .object(alarm))
-                if options.json { AlarmCommand.show(updated, json: true) } else { FileHandle.standardOutput.write(Data(TableFormatter.properties(updated).utf8)) }
+                AlarmCommand.showOne(updated, json: options.json)
             }
         }
     }
