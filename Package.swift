@@ -120,7 +120,9 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The dashboard's files, compiled in as byte arrays: the binary alone serves the page.
+            resources: ["index.html", "dashboard.js", "plot.js", "dashboard.css", "icon.svg"].map { .embedInCode("Dashboard/Assets/\($0)") }
         ),
         .target(
             name: "VirtmonServer",
@@ -206,7 +208,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // Scripts the tests run by path (the dashboard's browser check), not compiled.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "VirtmonServerTests",

@@ -28,6 +28,9 @@ command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 command -v groff >/dev/null 2>&1 || packages+=(groff-base)
 # A real Alertmanager receives the alarms' alertmanager:// notifications.
 [ -x /usr/bin/prometheus-alertmanager ] || packages+=(prometheus-alertmanager)
+# The dashboard's browser test drives real headless Chromium through its WebDriver.
+[ -x /usr/bin/chromium ] || packages+=(chromium)
+[ -x /usr/bin/chromedriver ] || packages+=(chromium-driver)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: need root to install ${packages[*]} (apt-get); run as root or install them first" >&2
@@ -40,7 +43,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
 fi
-for tool in prometheus-node-exporter promtool qemu-system-x86_64 pmap systemd-analyze groff prometheus-alertmanager; do
+for tool in prometheus-node-exporter promtool qemu-system-x86_64 pmap systemd-analyze groff prometheus-alertmanager chromium chromedriver; do
   command -v "$tool" >/dev/null || { echo "scripts/test.sh: $tool did not install" >&2; exit 1; }
 done
 
@@ -64,6 +67,16 @@ if [ ! -x "$fuzz_venv/bin/schemathesis" ]; then
 fi
 export VIRTMON_SCHEMATHESIS="$PWD/$fuzz_venv/bin/schemathesis"
 export VIRTMON_FUZZ_EXAMPLES="${VIRTMON_FUZZ_EXAMPLES:-10}"
+
+# --- selenium, from PyPI: drives Chromium for the dashboard's browser test ----------------------------------
+browser_venv=.build/selenium-venv
+if [ ! -x "$browser_venv/bin/python" ] || ! "$browser_venv/bin/python" -c 'import selenium' 2>/dev/null; then
+  log "installing selenium from PyPI into $browser_venv"
+  rm -rf "$browser_venv"
+  python3 -m venv "$browser_venv"
+  "$browser_venv/bin/pip" install -q --disable-pip-version-check 'selenium>=4.20,<5'
+fi
+export VIRTMON_SELENIUM_PYTHON="$PWD/$browser_venv/bin/python"
 
 # --- Throwaway servers: each started under $run with its PID recorded, all stopped on exit ---------------
 run=$(mktemp -d /tmp/virtmon-test.XXXXXX)

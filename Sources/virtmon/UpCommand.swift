@@ -58,6 +58,7 @@ struct UpCommand: AsyncParsableCommand {
             ) { url, token in
                 let text = """
                     virtmon is up.
+                      dashboard    \(url)/   (sign in with the admin token)
                       API          \(url)   (Ceilometer v2 under /v2, virtmon's own under /api/v1)
                       admin token  \(token)
                       data         \(directory)

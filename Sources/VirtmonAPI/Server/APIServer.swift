@@ -9,12 +9,13 @@ import ServiceLifecycle
 public enum APIServer {
     /// Every family of routes behind the token check: virtmon's own API (Own/), then Ceilometer's (Ceilometer/).
     static let authenticatedRoutes: [any AuthenticatedRoutes.Type] = [
-        HostRoutes.self, MeterRoutes.self, ResourceRoutes.self, SampleRoutes.self, StatisticsRoutes.self, EventRoutes.self,
+        WhoAmIRoutes.self, HostRoutes.self, MeterRoutes.self, ResourceRoutes.self, SampleRoutes.self, StatisticsRoutes.self, EventRoutes.self,
         CeilometerMeterRoutes.self, CeilometerSampleRoutes.self, CeilometerResourceRoutes.self, CeilometerEventRoutes.self,
         CeilometerAlarmRoutes.self, CeilometerServiceRoutes.self,
     ]
 
-    /// The router: open routes (health, metrics, the OpenAPI document, signed batch ingest), then every
+    /// The router: open routes (health, metrics, the OpenAPI document, signed batch ingest, the dashboard's
+    /// page and files), then every
     /// authenticated family in a group whose context carries the caller's scope.
     public static func router(_ environment: APIEnvironment) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
@@ -22,6 +23,7 @@ public enum APIServer {
         router.add(middleware: UnknownRouteMiddleware())
         router.addRoutes(HealthRoutes(environment: environment).routes)
         router.addRoutes(BatchRoutes(environment: environment).routes)
+        router.addRoutes(DashboardRoutes().routes)
         let authenticated = router.group()
             .add(middleware: AuthMiddleware(tokens: environment.tokens))
             .group(context: AuthenticatedContext.self)

@@ -158,6 +158,9 @@ public enum OpenAPIDocument {
             "/healthz": .object(["get": operation("health: 200 while the store answers and writes succeed", ok: anyObject, ceilometer: false, open: true)]),
             "/metrics": .object(["get": operation("the collector's own figures in the Prometheus text format", ok: string, ceilometer: false, open: true, okContent: "text/plain")]),
             "/openapi.json": .object(["get": operation("this document", ok: anyObject, ceilometer: false, open: true)]),
+            "/": .object(["get": operation("the dashboard's page (it signs in with a token kept in the browser session)", ok: string, ceilometer: false, open: true, okContent: "text/html")]),
+            "/dashboard/{asset}": .object(["get": operation("one of the dashboard's files (script, style sheet, icon)", parameters: [path("asset", "file name")], ok: string, ceilometer: false, open: true, okContent: "text/javascript")]),
+            "/api/v1/whoami": .object(["get": operation("what the presented token may see", ok: object(["scope": string, "project_id": string]), ceilometer: false)]),
             "/api/v1/batches": .object(["post": operation(
                 "ingest a signed agent batch (wire format v1); 200 only once committed",
                 parameters: [.object(["name": .string(SignedFrame.signatureHeader), "in": "header", "required": false, "schema": string])],

@@ -1,11 +1,12 @@
 import Foundation
 
-/// libvirt test-driver node XML with N domains, written to a temporary file: every third domain shut off,
-/// the others running with a disk, a vNIC and (on even ones) a virtio balloon and nova metadata.
-enum TestNode {
-    static func uuid(_ index: Int) -> String { String(format: "00000000-0000-4000-8000-%012d", index) }
+/// libvirt test-driver node XML with N domains, written to a temporary file: every third domain shut off, the
+/// others running with a disk, a vNIC and (on even ones) a virtio balloon and nova metadata (project-0 … project-4).
+/// The pollster tests and the dashboard's browser test read it through `test:///PATH`.
+public enum TestNode {
+    public static func uuid(_ index: Int) -> String { String(format: "00000000-0000-4000-8000-%012d", index) }
 
-    static func write(domains: Int) throws -> URL {
+    public static func write(domains: Int) throws -> URL {
         var xml = """
             <node>
               <cpu><mode>fixed</mode><nodes>1</nodes><sockets>1</sockets><cores>8</cores><threads>1</threads>
