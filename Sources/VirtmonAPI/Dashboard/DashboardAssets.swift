@@ -13,7 +13,8 @@ enum DashboardAssets {
             // FNV-1a over the bytes: a validator only needs to change when the file does.
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            etag = "\"\(String(hash, radix: 16))\""
+            // Weak: the same file is served plain or gzipped, byte-different but equivalent.
+            etag = "W/\"\(String(hash, radix: 16))\""
         }
     }
 
