@@ -62,18 +62,21 @@ def series():
     return out
 
 
-def value(rng, meter, unit, state):
+def value(rng, meter, unit, state, allocated):
     if meter == "hardware.memory.total": return 263856284.0
     if meter == "hardware.disk.size.total": return 960000000.0
-    if meter == "memory": return 4096.0
+    if meter == "memory": return float(allocated)
+    if meter in ("memory.usage", "memory.resident"):
+        # Used in the guest wanders below what it was given; resident is that plus QEMU's own ~200 MB.
+        used = state["used"] = min(allocated * 0.95, max(allocated * 0.1, state.get("used", allocated * rng.uniform(0.2, 0.7)) + rng.gauss(0, allocated / 200)))
+        return round(used + (200 if meter == "memory.resident" else 0), 1)
     if meter == "power.state": return 1.0
     if meter == "hardware.system_stats.uptime": return time.time() - 1.7e9
     previous = state.get(meter, rng.uniform(1, 60))
     now = max(0.0, previous + rng.gauss(0, 3))
     if unit == "%": now = min(100.0, now)
     state[meter] = now
-    scale = {"hardware.memory.used": 2e6, "hardware.memory.cached": 8e5, "memory.usage": 40, "memory.resident": 45,
-             "hardware.disk.size.used": 4e6}.get(meter, 1)
+    scale = {"hardware.memory.used": 2e6, "hardware.memory.cached": 8e5, "hardware.disk.size.used": 4e6}.get(meter, 1)
     return round(now * scale, 3)
 
 
@@ -95,13 +98,16 @@ def main(port, secret, hours=24):
     vm0 = [i for i, s in enumerate(all_series) if s[6] == "vm" and s[7] == 0]
     key = secret.encode()
     rng = random.Random(20261202)
-    states = [dict() for _ in all_series]
+    # A VM's memory meters share one state (usage and resident move together); memory_mb caps them.
+    vm_states = {}
+    states = [vm_states.setdefault(s[7], {}) if s[0] in ("memory.usage", "memory.resident") and s[6] == "vm" else {} for s in all_series]
+    allocated = [json.loads(s[5]).get("memory_mb", 0) for s in all_series]
     seqs = [0] * HOSTS
 
     def batch(host, t, indexes):
         seqs[host] += 1
         stamp = datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        parts = ['%s%08x","timestamp":"%s","counter_volume":%r}' % (prefixes[i], t, stamp, value(rng, all_series[i][0], all_series[i][2], states[i])) for i in indexes]
+        parts = ['%s%08x","timestamp":"%s","counter_volume":%r}' % (prefixes[i], t, stamp, value(rng, all_series[i][0], all_series[i][2], states[i], allocated[i])) for i in indexes]
         sent = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         body = ('{"version":1,"agent":"agent-compute-%02d","host":"compute-%02d","seq":%d,"sent_at":"%s","events":[],"samples":[%s]}'
                 % (host, host, seqs[host], sent, ",".join(parts))).encode()

@@ -4,7 +4,8 @@ Chromium's own navigation timing; and the bytes it transferred (page, files and 
 
     dashboard_timing.py URL TOKEN VM_ID [RUNS]
 
-Prints one line per view: "VIEW first_ms median_ms max_ms kilobytes".
+Prints one line per view: "VIEW first_ms median_ms max_ms kilobytes". With VIRTMON_SCREENSHOTS=DIR, a
+screenshot of each view (and of the VM page in the dark theme) goes to DIR.
 """
 import os, statistics, sys
 
@@ -13,6 +14,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 url, token, vm = sys.argv[1:4]
 runs = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+shots = os.environ.get("VIRTMON_SCREENSHOTS")  # a directory: a screenshot of each view goes there
+if shots: os.makedirs(shots, exist_ok=True)
 options = webdriver.ChromeOptions()
 options.binary_location = os.environ.get("VIRTMON_CHROMIUM", "/usr/bin/chromium")
 for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"]:
@@ -43,5 +46,14 @@ try:
         first = times[0]
         times, sizes = times[1:], sizes[1:]
         print(f"{name} {first:.0f} {statistics.median(times):.0f} {max(times):.0f} {statistics.median(sizes) / 1024:.0f}", flush=True)
+        if shots:
+            driver.save_screenshot(os.path.join(shots, f"{name}.png"))
+    if shots:
+        # The same VM page as a browser set to a dark system theme shows it.
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        driver.get("about:blank")
+        driver.get(url + "/" + views[2][1])
+        WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.body.dataset.state") == "ready")
+        driver.save_screenshot(os.path.join(shots, "vm-7d-dark.png"))
 finally:
     driver.quit()

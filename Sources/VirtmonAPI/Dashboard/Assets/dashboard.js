@@ -214,7 +214,7 @@ views.overview = async () => {
   const admin = app.scope.scope === "admin";
   const [hosts, instances, alarms] = await Promise.all([
     admin ? api("/api/v1/hosts") : Promise.resolve(null),
-    api("/api/v1/resources?metadata.resource_type=instance"),
+    api("/api/v1/resources?meter=power.state"),
     api("/v2/alarms"),
   ]);
   if (!admin) return projectOverview(instances, alarms);
@@ -282,7 +282,9 @@ views.host = async (name) => {
   const host = hosts.find((h) => h.host === name);
   if (!host) return `<h1>${esc(name)}</h1><p class="panel empty">No agent named ${esc(name)} has reported. <a href="${link("overview")}">All hosts</a>.</p>`;
   const nameOf = new Map(resources.map((r) => [r.resource_id, r.metadata?.name || r.metadata?.instance_name || r.resource_id]));
-  const vms = resources.filter((r) => r.metadata?.resource_type === "instance");
+  // VMs are the resources with power.state, running or shut off. Not resource_type: a hypervisor-process
+  // sample is named by the domain's UUID, so its metadata can be the resource's latest.
+  const vms = resources.filter((r) => r.meters?.includes("power.state"));
   const device = (id) => String(nameOf.get(id) || id).replace(`${name}-`, "");
   const filters = { "metadata.host": name };
   const [uptime, fsUsed, fsTotal, vmmMemory, vmmCPU, events] = await Promise.all([
@@ -326,7 +328,7 @@ views.host = async (name) => {
 function eventsTable(events, withHost) {
   if (!events.length) return `<p class="empty">No events in this range.</p>`;
   return `<div class="table-wrap"><table class="events"><thead><tr><th scope="col">Time</th><th scope="col">Level</th>${withHost ? `<th scope="col">Host</th>` : ""}<th scope="col">Type</th><th scope="col">Resource</th><th scope="col">Message</th></tr></thead><tbody>${events.map((e) => `
-    <tr><td>${esc(new Date(Date.parse(e.time)).toLocaleString())}</td><td class="${e.level === "info" ? "" : "bad"}">${esc(e.level)}</td>${withHost ? `<td><a href="${link("host", e.host)}">${esc(e.host)}</a></td>` : ""}<td>${esc(e.type)}</td><td>${esc(e.resource)}</td><td>${esc(e.message)}</td></tr>`).join("")}</tbody></table></div>`;
+    <tr><td>${esc(new Date(Date.parse(e.time)).toLocaleString())}</td><td class="${e.level === "info" ? "" : "bad"}">${esc(e.level)}</td>${withHost ? `<td><a href="${link("host", e.host)}">${esc(e.host)}</a></td>` : ""}<td>${esc(e.type)}</td><td>${esc(e.resource)}</td><td class="wrap">${esc(e.message)}</td></tr>`).join("")}</tbody></table></div>`;
 }
 
 // The VMs table: every VM with its last five minutes, sorted and filtered in the browser.
@@ -337,7 +339,7 @@ const VM_COLUMNS = [
 
 views.vms = async () => {
   const [instances, cpu, memory, diskRead, diskWrite, netIn, netOut] = await Promise.all([
-    api("/api/v1/resources?metadata.resource_type=instance"),
+    api("/api/v1/resources?meter=power.state"),
     current("cpu_util", "resource_id"), current("memory.usage", "resource_id"),
     currentSum("disk.device.read.bytes.rate", "resource_metadata.instance_id"), currentSum("disk.device.write.bytes.rate", "resource_metadata.instance_id"),
     currentSum("network.incoming.bytes.rate", "resource_metadata.instance_id"), currentSum("network.outgoing.bytes.rate", "resource_metadata.instance_id"),
@@ -348,7 +350,7 @@ views.vms = async () => {
     const allocated = m.memory_mb ?? null;
     const used = memory.get(id)?.avg ?? null;
     return {
-      id, name: m.name || m.instance_name || id, project: vm.project_id || "", host: m.host || "", state: m.state || "",
+      id, name: m.name || m.instance_name || m.domain || id, project: vm.project_id || "", host: m.host || "", state: m.state || "",
       vcpus: m.vcpus ?? null, cpu: cpu.get(id)?.avg ?? null, used, allocated,
       memory: used !== null && allocated ? (100 * used) / allocated : null,
       disk: sum(diskRead.get(id), diskWrite.get(id)), net: sum(netIn.get(id), netOut.get(id)),
@@ -509,7 +511,7 @@ function ruleText(alarm) {
 
 function alarmsTable(alarms) {
   return `<div class="table-wrap"><table class="alarms"><thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Severity</th><th scope="col">Rule</th><th scope="col">Since</th><th scope="col">Enabled</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${alarms.map((a) => `
-    <tr data-alarm="${esc(a.alarm_id)}"><td>${esc(a.name)}</td><td>${stateCell(a.state)}</td><td>${esc(a.severity)}</td><td>${esc(ruleText(a))}</td><td>${esc(a.state_timestamp ? ago(Date.parse(a.state_timestamp.endsWith("Z") ? a.state_timestamp : a.state_timestamp + "Z")) : "–")}</td><td>${a.enabled ? "yes" : "no"}</td>
+    <tr data-alarm="${esc(a.alarm_id)}"><td>${esc(a.name)}</td><td>${stateCell(a.state)}</td><td>${esc(a.severity)}</td><td class="wrap">${esc(ruleText(a))}</td><td>${esc(a.state_timestamp ? ago(Date.parse(a.state_timestamp.endsWith("Z") ? a.state_timestamp : a.state_timestamp + "Z")) : "–")}</td><td>${a.enabled ? "yes" : "no"}</td>
     <td><button type="button" data-act="history">History</button> <button type="button" data-act="toggle">${a.enabled ? "Disable" : "Enable"}</button> <button type="button" class="danger" data-act="delete">Delete</button></td></tr>`).join("")}</tbody></table></div>`;
 }
 

@@ -23,7 +23,7 @@ const Plot = (() => {
     if (unit === "%") return `${value.toFixed(1)} %`;
     const abs = Math.abs(value);
     const text = abs >= 1e6 ? `${(value / 1e6).toFixed(2)} M` : abs >= 1e4 ? `${(value / 1e3).toFixed(1)} k`
-      : abs >= 100 ? value.toFixed(0) : abs >= 1 ? value.toFixed(2) : value === 0 ? "0" : value.toPrecision(2);
+      : abs >= 100 ? value.toFixed(0) : abs >= 1 ? String(Number(value.toFixed(abs >= 10 ? 1 : 2))) : value === 0 ? "0" : value.toPrecision(2);
     return unit ? `${text} ${unit}` : text;
   }
 
