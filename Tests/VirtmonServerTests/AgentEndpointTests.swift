@@ -24,6 +24,11 @@ import VirtmonTestSupport
         var config = AgentConfig.defaults()
         config.host = "endpoint-host"
         config.monitors.enabled = false
+        // The figures live in the test process's one registry, labelled by source and pollster: another test's
+        // agent with a working libvirt sets source="host",pollster="libvirt" to 1 (seen in CI), so this agent's
+        // sources get names of their own.
+        let sourceSuffix = "-endpoint-\(UInt32.random(in: 0...UInt32.max))"
+        for index in config.sources.indices { config.sources[index].name += sourceSuffix }
         let socket = "/nonexistent-virtmon-\(UUID().uuidString)/libvirt-sock"
         let options = AgentOptions(
             publishers: ["file://\(directory)/s.jsonl"], interval: .milliseconds(300), cycles: 40, dataDir: directory + "/data",
@@ -65,7 +70,9 @@ import VirtmonTestSupport
         #expect(metrics.status == 200 && metrics.body.contains("virtmon_agent_pollster_up{"), "\(metrics.body.prefix(500))")
         if AgentEndpointTests.libvirtInstalled {
             // Whatever the label order and number format, the libvirt pollster's gauge reads 0.
-            let line = metrics.body.split(separator: "\n").first { $0.hasPrefix("virtmon_agent_pollster_up{") && $0.contains(#"pollster="libvirt""#) }
+            let line = metrics.body.split(separator: "\n").first {
+                $0.hasPrefix("virtmon_agent_pollster_up{") && $0.contains(#"pollster="libvirt""#) && $0.contains(sourceSuffix)
+            }
             #expect(line.map { $0.hasSuffix(" 0") || $0.hasSuffix(" 0.0") } == true, "\(metrics.body)")
         }
     }
