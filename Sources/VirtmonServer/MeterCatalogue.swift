@@ -24,7 +24,8 @@ public enum MeterCatalogue {
             Host meters have the host name as resource id; per-device meters `HOST-DEVICE` (`node1-eth0`, \
             `node1-vda`, `node1-/var`), with `name` or `mount_point` in the resource metadata. The agent's own \
             health is metered per pollster as `HOST-POLLSTER` (`node1-host.cpu`). Hypervisor processes (`vmm.*`, from \
-            the monitors) are resources named by their domain's UUID when known, else `HOST-vmm-PID`.
+            the monitors) are resources named `UUID-vmm` after their domain (with `instance_id` in the metadata) \
+            when known, else `HOST-vmm-PID`.
 
             | Meter | Type | Unit | Source | Meaning |
             | --- | --- | --- | --- | --- |

@@ -69,8 +69,9 @@ import VirtmonModel
         #expect(cpu.vcpuThreads == 2, "-smp 2 gives two threads named CPU n/KVM or CPU n/TCG")
 
         let outcome = await VMMMemoryMonitor(watch: VMMWatchList(scanByName: true)).check(MonitorContext(host: "lab"))
-        let sample = try #require(outcome.samples.first { $0.resourceID == QEMUProcessTests.uuid })
+        let sample = try #require(outcome.samples.first { $0.resourceID == QEMUProcessTests.uuid + "-vmm" })
         #expect(sample.name == "vmm.memory.overhead" && sample.resourceMetadata["domain"] == "virtmon-lab")
+        #expect(sample.resourceMetadata["instance_id"] == .string(QEMUProcessTests.uuid), "the process names the instance it runs")
 
         if let virtmon = QEMUProcessTests.virtmon {
             let output = try await Command.output(virtmon, ["check", "vmm", "--json"])

@@ -22,8 +22,11 @@ public struct VMMProcess: Sendable, Hashable {
     public var guestMemoryKiB: UInt64?
     public var origin: Origin
 
-    /// The resource id its samples and events carry: the domain UUID when known, else `HOST-vmm-PID`.
-    public func resourceID(host: String) -> String { uuid ?? "\(host)-vmm-\(pid)" }
+    /// The resource id its samples and events carry: `UUID-vmm` when the domain is known (its instance id is in
+    /// the metadata, as a disk's or a vNIC's is), else `HOST-vmm-PID`. Not the bare UUID: the process is not the
+    /// instance, and a resource's ids and metadata come from its latest sample, so the process's samples would
+    /// replace the instance's name, state and project.
+    public func resourceID(host: String) -> String { uuid.map { "\($0)-vmm" } ?? "\(host)-vmm-\(pid)" }
 
     /// `pid 4242 (qemu-system-x86_64, domain web)`, for event messages.
     public var label: String { "pid \(pid) (\(program)" + (domain.map { ", domain \($0)" } ?? "") + ")" }
@@ -33,6 +36,7 @@ public struct VMMProcess: Sendable, Hashable {
         var metadata: [String: JSONValue] = ["pid": .number(Double(pid)), "program": .string(program),
                                              "resource_type": "vmm_process"]
         if let domain { metadata["domain"] = .string(domain) }
+        if let uuid { metadata["instance_id"] = .string(uuid) }
         return metadata
     }
 
