@@ -61,8 +61,12 @@ struct DashboardServingTests {
         let body = try await response.body.collect(upTo: 1 << 24)
         let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView))
         #expect(decoded == plain.json)
-        let refused = try await collector.exchange(.GET, path, headers: [("Accept-Encoding", "gzip;q=0, identity")])
-        #expect(refused.headers.first(name: "Content-Encoding") == nil)
+        for header in ["gzip;q=0, identity", "GZIP; q=0.000", "br, deflate"] {
+            let refused = try await collector.exchange(.GET, path, headers: [("Accept-Encoding", header)])
+            #expect(refused.headers.first(name: "Content-Encoding") == nil, "\(header)")
+        }
+        let weighted = try await collector.exchange(.GET, path, headers: [("Accept-Encoding", "br;q=1.0, gzip;q=0.5")])
+        #expect(weighted.headers.first(name: "Content-Encoding") == "gzip")
         let small = try await collector.exchange(.GET, "/api/v1/whoami", headers: [("Accept-Encoding", "gzip")])
         #expect(small.headers.first(name: "Content-Encoding") == nil)
     }

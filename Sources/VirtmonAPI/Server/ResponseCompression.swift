@@ -30,13 +30,14 @@ struct ResponseCompression<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
-    /// True when Accept-Encoding lists gzip without q=0.
+    /// True when Accept-Encoding lists gzip with a weight above zero (`gzip;q=0` refuses it).
     static func accepts(_ header: String?) -> Bool {
         guard let header else { return false }
         for part in header.split(separator: ",") {
-            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pieces.first?.lowercased() == "gzip" else { continue }
-            return !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" || $0 == "q=0.0" }
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard pieces.first == "gzip" else { continue }
+            let weight = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return weight > 0
         }
         return false
     }

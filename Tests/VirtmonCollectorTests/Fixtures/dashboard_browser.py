@@ -2,7 +2,9 @@
 virtmon collector, checking every view the way an operator uses it. Prints one line per check and, at the
 end, `RESULT ok` or `RESULT failed: N`; screenshots of each view go to the artifacts directory.
 
-    dashboard_browser.py URL ADMIN_TOKEN PROJECT_TOKEN PROJECT ARTIFACTS
+    dashboard_browser.py URL ADMIN_TOKEN PROJECT_TOKEN PROJECT ARTIFACTS [LAB_GUEST]
+
+LAB_GUEST names a real QEMU guest (the libvirt lab's) that a second agent, on host "lab-host", reads.
 """
 import json
 import os
@@ -15,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 url, admin_token, project_token, project, artifacts = sys.argv[1:6]
+lab_guest = sys.argv[6] if len(sys.argv) > 6 else None
 os.makedirs(artifacts, exist_ok=True)
 failures = []
 
@@ -106,6 +109,9 @@ try:
     rows = admin.find_elements(By.CSS_SELECTOR, "#vms-table tbody tr[data-id]")
     total = len(rows)
     check(total >= 12, "VMs table lists every VM", f"{total} rows")
+    names = [r.find_element(By.CSS_SELECTOR, "td").text for r in rows]
+    check('<img src=x onerror="window.__injected=1">' in names and admin.execute_script("return window.__injected === undefined"),
+          "a VM named with markup shows as text and runs nothing", str(names))
     admin.find_element(By.CSS_SELECTOR, "#vms-table th[data-key='name'] button").click()
     names = [r.find_element(By.CSS_SELECTOR, "td").text for r in admin.find_elements(By.CSS_SELECTOR, "#vms-table tbody tr[data-id]")]
     check(names == sorted(names), "sorting by name orders the rows", str(names[:5]))
@@ -123,6 +129,21 @@ try:
     admin.execute_script("document.getElementById('vm-filter').dispatchEvent(new Event('input'))")
     shot(admin, "vms")
     vm = admin.find_element(By.CSS_SELECTOR, "#vms-table tbody tr[data-id]").get_attribute("data-id")
+
+    if lab_guest:
+        # The real guest: listed with its CPU, its page charted, and its QEMU's overhead on the overview.
+        row = [r for r in admin.find_elements(By.CSS_SELECTOR, "#vms-table tbody tr[data-id]") if r.find_element(By.CSS_SELECTOR, "td").text == lab_guest]
+        check(len(row) == 1 and "%" in row[0].text, "the lab's QEMU guest is listed with its CPU", row[0].text if row else "missing")
+        if row:
+            guest_id = row[0].get_attribute("data-id")
+            go(admin, f"#/vm/{guest_id}?range=1h")
+            charts = admin.find_elements(By.CSS_SELECTOR, "#chart-cpu canvas, #chart-memory canvas, #chart-vmm canvas")
+            check(len(charts) == 3, "the lab guest's CPU, memory and hypervisor-overhead charts are drawn", f"{len(charts)} of 3")
+            shot(admin, "vm-lab-guest")
+        go(admin, "#/overview")
+        lab = [r for r in admin.find_elements(By.CSS_SELECTOR, "#hosts-table tbody tr") if r.get_attribute("data-host") == "lab-host"]
+        check(len(lab) == 1 and "MiB" in lab[0].find_elements(By.CSS_SELECTOR, "td")[4].text,
+              "the overview shows lab-host's hypervisor overhead", lab[0].text if lab else "no lab-host row")
 
     # VM view: its charts and panels.
     state = go(admin, f"#/vm/{vm}")

@@ -31,6 +31,14 @@ function ago(ms) {
   return `${Math.round(seconds / 86400)} d ago`;
 }
 
+/** Seconds as "3 d 4 h", "5 h 12 min" or "42 min". */
+function duration(seconds) {
+  const minutes = Math.floor(seconds / 60), hours = Math.floor(minutes / 60), days = Math.floor(hours / 24);
+  if (days > 0) return `${days} d ${hours % 24} h`;
+  if (hours > 0) return `${hours} h ${minutes % 60} min`;
+  return `${minutes} min`;
+}
+
 class APIError extends Error {
   constructor(kind, message, status) { super(message); this.kind = kind; this.status = status; }
 }
@@ -282,8 +290,7 @@ views.host = async (name) => {
   const host = hosts.find((h) => h.host === name);
   if (!host) return `<h1>${esc(name)}</h1><p class="panel empty">No agent named ${esc(name)} has reported. <a href="${link("overview")}">All hosts</a>.</p>`;
   const nameOf = new Map(resources.map((r) => [r.resource_id, r.metadata?.name || r.metadata?.instance_name || r.resource_id]));
-  // VMs are the resources with power.state, running or shut off. Not resource_type: a hypervisor-process
-  // sample is named by the domain's UUID, so its metadata can be the resource's latest.
+  // VMs are the resources with power.state, running or shut off.
   const vms = resources.filter((r) => r.meters?.includes("power.state"));
   const device = (id) => String(nameOf.get(id) || id).replace(`${name}-`, "");
   const filters = { "metadata.host": name };
@@ -298,15 +305,16 @@ views.host = async (name) => {
     ["disk-read", "Disk read"], ["disk-write", "Disk written"], ["vmm", "Hypervisor memory beyond guest RAM"],
   ];
   const filesystems = [...fsTotal.entries()].map(([id, row]) => ({ id, total: row.avg, used: fsUsed.get(id)?.avg ?? 0 }));
-  const vmm = [...vmmMemory.entries()].map(([id, row]) => ({ id, memory: row.avg, cpu: vmmCPU.get(id)?.avg ?? null }));
+  // A hypervisor process is `UUID-vmm` when its domain is known: the VM it runs is the UUID.
+  const vmm = [...vmmMemory.entries()].map(([id, row]) => ({ id, vm: String(id).replace(/-vmm$/, ""), memory: row.avg, cpu: vmmCPU.get(id)?.avg ?? null }));
   const html = `<h1>${esc(name)}</h1>
     <dl class="facts panel"><div><dt>Last seen</dt><dd>${esc(ago(Date.parse(host.last_seen)))}</dd></div>
-      <div><dt>Uptime</dt><dd>${uptime.get(name) ? fmt(uptime.get(name).max / 3600, "h") : "–"}</dd></div>
+      <div><dt>Uptime</dt><dd>${uptime.get(name) ? esc(duration(uptime.get(name).max)) : "–"}</dd></div>
       <div><dt>VMs</dt><dd>${vms.length}</dd></div><div><dt>Batches</dt><dd>${host.batches}</dd></div></dl>
     ${chartGrid(charts)}
     <div class="grid">
     ${panel("Filesystems", filesystems.length === 0 ? `<p class="empty">No filesystem figures in the last five minutes.</p>` : `<table><thead><tr><th scope="col">Mount</th><th scope="col" class="num">Used</th><th scope="col" class="num">Size</th></tr></thead><tbody>${filesystems.map((f) => `<tr><td>${esc(device(f.id))}</td><td class="num"><meter min="0" max="100" high="90" value="${f.total ? ((100 * f.used) / f.total).toFixed(1) : 0}"></meter> ${fmt(f.used, "KB")}</td><td class="num">${fmt(f.total, "KB")}</td></tr>`).join("")}</tbody></table>`)}
-    ${panel("Hypervisor processes", vmm.length === 0 ? `<p class="empty">No hypervisor process figures in the last five minutes.</p>` : `<table><thead><tr><th scope="col">VM</th><th scope="col" class="num">Memory beyond guest RAM</th><th scope="col" class="num">CPU</th></tr></thead><tbody>${vmm.map((v) => `<tr><td>${nameOf.has(v.id) && vms.some((vm) => vm.resource_id === v.id) ? `<a href="${link("vm", v.id)}">${esc(nameOf.get(v.id))}</a>` : esc(v.id)}</td><td class="num">${fmt(v.memory, "KB")}</td><td class="num">${fmt(v.cpu, "%")}</td></tr>`).join("")}</tbody></table>`)}
+    ${panel("Hypervisor processes", vmm.length === 0 ? `<p class="empty">No hypervisor process figures in the last five minutes.</p>` : `<table><thead><tr><th scope="col">VM</th><th scope="col" class="num">Memory beyond guest RAM</th><th scope="col" class="num">CPU</th></tr></thead><tbody>${vmm.map((v) => `<tr><td>${vms.some((vm) => vm.resource_id === v.vm) ? `<a href="${link("vm", v.vm)}">${esc(nameOf.get(v.vm))}</a>` : esc(v.id)}</td><td class="num">${fmt(v.memory, "KB")}</td><td class="num">${fmt(v.cpu, "%")}</td></tr>`).join("")}</tbody></table>`)}
     ${panel("VMs on this host", vms.length === 0 ? `<p class="empty">No VMs.</p>` : `<ul>${vms.map((vm) => `<li><a href="${link("vm", vm.resource_id)}">${esc(vm.metadata?.name || vm.resource_id)}</a> <span class="muted">${esc(vm.metadata?.state || "")}</span></li>`).join("")}</ul>`)}
     ${panel("Events", eventsTable(events, false))}
     </div>`;
@@ -320,7 +328,7 @@ views.host = async (name) => {
       fillChart("net-out", "Network sent", "B/s", window, () => series("hardware.network.outgoing.bytes.rate", window, { filters, groupby: "resource_id", name: device })),
       fillChart("disk-read", "Disk read", "B/s", window, () => series("hardware.disk.read.bytes.rate", window, { filters, groupby: "resource_id", name: device })),
       fillChart("disk-write", "Disk written", "B/s", window, () => series("hardware.disk.write.bytes.rate", window, { filters, groupby: "resource_id", name: device })),
-      fillChart("vmm", "Hypervisor memory beyond guest RAM", "KB", window, () => series("vmm.memory.overhead", window, { filters, groupby: "resource_id", name: (id) => nameOf.get(id) || id }), "No hypervisor processes measured in this range (the monitors read them on hosts with QEMU or StratoVirt guests)."),
+      fillChart("vmm", "Hypervisor memory beyond guest RAM", "KB", window, () => series("vmm.memory.overhead", window, { filters, groupby: "resource_id", name: (id) => nameOf.get(String(id).replace(/-vmm$/, "")) || id }), "No hypervisor processes measured in this range (the monitors read them on hosts with QEMU or StratoVirt guests)."),
     ]).then(guard),
   };
 };
@@ -397,7 +405,7 @@ function renderVMRows() {
   }
   $("#vm-count").textContent = needle ? `${rows.length} of ${all.length} VMs match “${needle}”.` : `${all.length} VMs; figures are the last five minutes' averages.`;
   $("#vms-table tbody").innerHTML = rows.length === 0 ? `<tr><td colspan="${VM_COLUMNS.length}" class="empty">${all.length ? "No VM matches the filter." : "No VMs have reported yet."}</td></tr>`
-    : rows.map((vm) => `<tr data-id="${esc(vm.id)}"><td><a href="${link("vm", vm.id)}">${esc(vm.name)}</a></td><td>${esc(vm.project || "–")}</td><td>${app.scope.scope === "admin" ? `<a href="${link("host", vm.host)}">${esc(vm.host)}</a>` : esc(vm.host)}</td><td>${esc(vm.state)}</td><td class="num">${vm.vcpus ?? "–"}</td><td class="num">${fmt(vm.cpu, "%")}</td><td class="num">${vm.memory === null ? fmt(vm.used, "MB") : `<meter min="0" max="100" high="90" value="${vm.memory.toFixed(1)}"></meter> ${fmt(vm.used, "MB")} of ${fmt(vm.allocated, "MB")}`}</td><td class="num">${vm.disk === null ? "–" : fmt(vm.disk, "B/s")}</td><td class="num">${vm.net === null ? "–" : fmt(vm.net, "B/s")}</td></tr>`).join("");
+    : rows.map((vm) => `<tr data-id="${esc(vm.id)}"><td><a href="${link("vm", vm.id)}">${esc(vm.name)}</a></td><td>${esc(vm.project || "–")}</td><td>${app.scope.scope === "admin" ? `<a href="${link("host", vm.host)}">${esc(vm.host)}</a>` : esc(vm.host)}</td><td>${esc(vm.state)}</td><td class="num">${esc(vm.vcpus ?? "–")}</td><td class="num">${fmt(vm.cpu, "%")}</td><td class="num">${vm.memory === null ? fmt(vm.used, "MB") : `<meter min="0" max="100" high="90" value="${vm.memory.toFixed(1)}"></meter> ${fmt(vm.used, "MB")} of ${fmt(vm.allocated, "MB")}`}</td><td class="num">${vm.disk === null ? "–" : fmt(vm.disk, "B/s")}</td><td class="num">${vm.net === null ? "–" : fmt(vm.net, "B/s")}</td></tr>`).join("");
 }
 
 views.vm = async (id) => {
@@ -411,7 +419,9 @@ views.vm = async (id) => {
   const admin = app.scope.scope === "admin";
   const [alarms, events, power] = await Promise.all([
     api("/v2/alarms"),
-    admin ? api(`/api/v1/events?resource=${encodeURIComponent(id)}&limit=50&since=${iso(window.start)}`) : Promise.resolve(null),
+    // The VM's own events and its hypervisor process's (`ID-vmm`), newest first.
+    admin ? Promise.all([id, `${id}-vmm`].map((resource) => api(`/api/v1/events?resource=${encodeURIComponent(resource)}&limit=50&since=${iso(window.start)}`)))
+      .then((lists) => lists.flat().sort((a, b) => Date.parse(b.time) - Date.parse(a.time)).slice(0, 50)) : Promise.resolve(null),
     api(statisticsURL("power.state", { filters: { resource: id }, start: window.start, end: window.end, period: window.period })),
   ]);
   const own = alarms.filter((a) => alarmResources(a).some((r) => r === id || String(r).startsWith(`${id}-`)));
@@ -471,7 +481,7 @@ views.vm = async (id) => {
       fillChart("net", "Network throughput", "B/s", window, perDevice([["in", "network.incoming.bytes.rate"], ["out", "network.outgoing.bytes.rate"]])),
       fillChart("packets", "Network packets", "packet/s", window, perDevice([["in", "network.incoming.packets.rate"], ["out", "network.outgoing.packets.rate"]])),
       fillChart("errors", "Network errors and drops", "packet", window, counted([["in errors", "network.incoming.packets.error"], ["out errors", "network.outgoing.packets.error"], ["in drops", "network.incoming.packets.drop"], ["out drops", "network.outgoing.packets.drop"]])),
-      fillChart("vmm", "Hypervisor overhead", "KB", window, async () => (await Promise.all([series("vmm.memory.overhead", window, { filters: { resource: id }, label: "memory beyond guest RAM" })])).flat(), "No hypervisor process measured for this VM in this range."),
+      fillChart("vmm", "Hypervisor overhead", "KB", window, async () => (await Promise.all([series("vmm.memory.overhead", window, { filters: { resource: `${id}-vmm` }, label: "memory beyond guest RAM" })])).flat(), "No hypervisor process measured for this VM in this range."),
     ]).then(guard),
   };
 };
