@@ -101,7 +101,10 @@ struct LibvirtLabTests {
         let util = try #require(LibvirtLabTests.value(second.samples, "cpu_util", uuid))
         print("lab cpu_util: virtmon \(String(format: "%.2f", util)) %, QEMU /proc utime+stime \(String(format: "%.2f", procUtil)) % (1 vCPU, TCG, guest busy-looping)")
         #expect(abs(util - procUtil) <= 2, "cpu_util \(util) vs /proc \(procUtil)")
-        #expect(util > 50, "the guest busy-loops one vCPU")
+        // The guest busy-loops one vCPU, but it gets the share of the two cores the suite leaves it (30 % in a CI run
+        // with the dashboard's lab guest and Chromium beside it): the agreement above is the check; this only
+        // says the guest was busy at all.
+        #expect(util > 15, "the guest busy-loops one vCPU")
 
         // Memory: balloon before and after filling 64 MiB.
         try await LibvirtLabTests.waitFor("busy-end", console: console)
