@@ -170,6 +170,22 @@ try:
     wait_ready(admin)
     fetched = statistics_fetches(admin)
     check(fetched and all("period=180" in f for f in fetched if "period=" in f), "6 h reads 180 s periods", str(fetched[:2]))
+    # A custom hour, two hours ago: one-minute periods starting at its start.
+    admin.execute_script("performance.clearResourceTimings()")
+    Select(admin.find_element(By.ID, "range")).select_by_value("custom")
+    admin.execute_script("""
+        const local = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
+        const hour = Math.floor(Date.now() / 3600e3) * 3600e3;
+        document.getElementById('range-from').value = local(hour - 2 * 3600e3);
+        document.getElementById('range-to').value = local(hour - 3600e3);""")
+    admin.find_element(By.ID, "apply-range").click()
+    WebDriverWait(admin, 20).until(lambda d: "range=custom" in d.current_url)
+    wait_ready(admin)
+    fetched = statistics_fetches(admin)
+    custom_start = admin.execute_script("return new Date(Math.floor(Date.now() / 3600e3) * 3600e3 - 2 * 3600e3).toISOString().replace(/\\.\\d{3}Z$/, 'Z')")
+    check(fetched and all("period=60" in f for f in fetched if "period=" in f) and any(f"start={custom_start.replace(':', '%3A')}" in f for f in fetched),
+          "a custom hour reads 60 s periods from its start", f"{custom_start} {fetched[:2]}")
+    check("from=" in admin.current_url and "to=" in admin.current_url, "the custom range is in the URL", admin.current_url)
     admin.find_element(By.CSS_SELECTOR, "input[name='agg'][value='max']").click()
     WebDriverWait(admin, 20).until(lambda d: "agg=max" in d.current_url)
     wait_ready(admin)
