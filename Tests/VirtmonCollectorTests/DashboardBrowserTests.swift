@@ -28,35 +28,15 @@ struct DashboardBrowserTests {
         return (python, nil)
     }
 
-    static var lab: String? {
-        guard let directory = ProcessInfo.processInfo.environment["VIRTMON_LIBVIRT_LAB"],
-              FileManager.default.fileExists(atPath: directory + "/guest/initrd.gz") else { return nil }
-        return directory
-    }
-
-    /// A transient TCG guest from the lab's kernel and initrd (it busy-loops, fills memory, reads its disk and
-    /// sends DHCP requests); its name, for `virsh destroy`.
+    /// A transient TCG guest from the lab's kernel and initrd; its name, for `virsh destroy`.
     static func startLabGuest(lab: String, in directory: URL) async throws -> String {
         let name = "virtmon-dashboard-\(UInt32.random(in: 0...UInt32.max))"
         let disk = directory.appendingPathComponent("lab-disk.img")
         try FileManager.default.copyItem(atPath: lab + "/guest/disk.img", toPath: disk.path)
         let xml = directory.appendingPathComponent("lab-guest.xml")
-        try """
-            <domain type='qemu'>
-              <name>\(name)</name>
-              <memory unit='MiB'>256</memory><vcpu>1</vcpu>
-              <os><type arch='x86_64' machine='pc'>hvm</type><kernel>\(lab)/guest/vmlinuz</kernel>
-                <initrd>\(lab)/guest/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>
-              <devices>
-                <disk type='file' device='disk'><driver name='qemu' type='raw'/>
-                  <source file='\(disk.path)'/><target dev='vda' bus='virtio'/></disk>
-                <interface type='ethernet'><model type='virtio'/></interface>
-                <serial type='file'><source path='\(directory.path)/lab-console.log'/></serial>
-                <memballoon model='virtio'><stats period='1'/></memballoon>
-              </devices>
-            </domain>
-            """.write(to: xml, atomically: true, encoding: .utf8)
-        let created = try await ProcessRunner.run("/usr/bin/virsh", ["-c", "qemu:///system", "create", xml.path])
+        try LibvirtLab.linuxGuest(name: name, lab: lab, disk: disk.path, console: directory.path + "/lab-console.log")
+            .write(to: xml, atomically: true, encoding: .utf8)
+        let created = try await LibvirtLab.virsh("create", xml.path)
         guard created.status == 0 else { throw DashboardTestError(message: "virsh create \(name): \(created.stderr)") }
         return name
     }
@@ -116,7 +96,7 @@ struct DashboardBrowserTests {
         // With the libvirt lab: a real TCG guest under the real libvirtd, read by a second agent (host "lab-host"),
         // so the views also show a QEMU guest's meters and its hypervisor process's overhead.
         var labGuest: String?
-        if let lab = DashboardBrowserTests.lab {
+        if let lab = LibvirtLab.directory {
             let guest = try await DashboardBrowserTests.startLabGuest(lab: lab, in: directory)
             labGuest = guest
             let agentConfig = directory.appendingPathComponent("lab-agent.yaml")

@@ -12,24 +12,18 @@ import VirtmonTestSupport
 @Suite("libvirt lab: real daemon, real guests", .serialized)
 struct LibvirtLabTests {
     static var lab: String? {
-        guard let directory = ProcessInfo.processInfo.environment["VIRTMON_LIBVIRT_LAB"],
-              FileManager.default.fileExists(atPath: directory + "/guest/initrd.gz")
-        else {
+        guard let directory = LibvirtLab.directory else {
             print("⚠️  SKIPPING the libvirt lab tests: VIRTMON_LIBVIRT_LAB does not name a started lab (bash scripts/test.sh starts one as root)")
             return nil
         }
         return directory
     }
 
-    static func virsh(_ arguments: String...) async throws -> ProcessRunner.Result {
-        try await ProcessRunner.run("/usr/bin/virsh", ["-c", "qemu:///system"] + arguments)
-    }
-
     /// A transient domain from XML; destroyed by the returned closure.
     static func create(_ xml: String, in directory: URL, name: String) async throws {
         let file = directory.appendingPathComponent("\(name).xml")
         try xml.write(to: file, atomically: true, encoding: .utf8)
-        let result = try await virsh("create", file.path)
+        let result = try await LibvirtLab.virsh("create", file.path)
         guard result.status == 0 else { throw LibvirtError(call: "virsh create \(name)", message: result.stderr) }
     }
 
@@ -64,23 +58,11 @@ struct LibvirtLabTests {
         let uuid = UUID().uuidString.lowercased()
         let console = work.appendingPathComponent("console.log")
         try FileManager.default.copyItem(atPath: lab + "/guest/disk.img", toPath: work.appendingPathComponent("disk.img").path)
-        try await LibvirtLabTests.create("""
-            <domain type='qemu'>
-              <name>\(name)</name><uuid>\(uuid)</uuid>
-              <memory unit='MiB'>256</memory><vcpu>1</vcpu>
-              <os><type arch='x86_64' machine='pc'>hvm</type><kernel>\(lab)/guest/vmlinuz</kernel>
-                <initrd>\(lab)/guest/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>
-              <devices>
-                <disk type='file' device='disk'><driver name='qemu' type='raw'/>
-                  <source file='\(work.path)/disk.img'/><target dev='vda' bus='virtio'/></disk>
-                <interface type='ethernet'><model type='virtio'/></interface>
-                <serial type='file'><source path='\(console.path)'/></serial>
-                <memballoon model='virtio'><stats period='1'/></memballoon>
-              </devices>
-            </domain>
-            """, in: work, name: name)
+        try await LibvirtLabTests.create(
+            LibvirtLab.linuxGuest(name: name, uuid: uuid, lab: lab, disk: work.path + "/disk.img", console: console.path),
+            in: work, name: name)
         defer {
-            _ = Task { _ = try? await LibvirtLabTests.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
+            _ = Task { _ = try? await LibvirtLab.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
         }
         let pollster = DomainPollster(source: LibvirtConnection(uri: "qemu:///system", library: try LibvirtLibrary()))
         func poll() async throws -> (samples: [Sample], ticks: Double, at: Double) {
@@ -115,7 +97,7 @@ struct LibvirtLabTests {
         try await Task.sleep(for: .seconds(3))
         let filled = try await poll().samples
         let after = try #require(LibvirtLabTests.value(filled, "memory.usage", uuid))
-        let balloon = try await LibvirtLabTests.virsh("domstats", name, "--balloon").stdout
+        let balloon = try await LibvirtLab.virsh("domstats", name, "--balloon").stdout
         func stat(_ key: String) -> Double? {
             balloon.split(separator: "\n").first { $0.contains("balloon.\(key)=") }.flatMap { Double($0.split(separator: "=")[1]) }
         }
@@ -163,7 +145,7 @@ struct LibvirtLabTests {
             </domain>
             """, in: work, name: name)
         defer {
-            _ = Task { _ = try? await LibvirtLabTests.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
+            _ = Task { _ = try? await LibvirtLab.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
         }
         let pollster = DomainPollster(source: LibvirtConnection(uri: "qemu:///system", library: try LibvirtLibrary()))
         _ = try await pollster.poll(PollContext(host: "lab"))
@@ -203,7 +185,7 @@ extension LibvirtLabTests {
             </domain>
             """, in: work, name: name)
         defer {
-            _ = Task { _ = try? await LibvirtLabTests.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
+            _ = Task { _ = try? await LibvirtLab.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
         }
         let connection = LibvirtConnection(uri: "qemu:///system", library: try LibvirtLibrary())
         #expect(try connection.collect().domains.contains { $0.uuid == uuid })

@@ -15,8 +15,7 @@ public enum APIServer {
     ]
 
     /// The router: open routes (health, metrics, the OpenAPI document, signed batch ingest, the dashboard's
-    /// page and files), then every
-    /// authenticated family in a group whose context carries the caller's scope.
+    /// page and files), then every authenticated family in a group whose context carries the caller's scope.
     public static func router(_ environment: APIEnvironment) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: ResponseCompression())

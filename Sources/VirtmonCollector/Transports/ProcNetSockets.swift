@@ -28,7 +28,7 @@ public enum ProcNetSockets {
         return []
     }
 
-    /// The file's text from as few read(2) calls as it takes with a buffer that grows to hold it all.
+    /// The file's text, read in 1 MiB read(2) calls (one, for any socket table a host has) until its end.
     static func readWhole(_ path: String) -> String? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }

@@ -158,30 +158,29 @@ try:
     shot(admin, "vm")
 
     # The time range and statistic change what is fetched: 24 h asks for 10-minute periods, 6 h for 3-minute ones.
-    admin.execute_script("performance.clearResourceTimings()")
-    Select(admin.find_element(By.ID, "range")).select_by_value("24h")
-    WebDriverWait(admin, 20).until(lambda d: "range=24h" in d.current_url)
-    wait_ready(admin)
-    fetched = statistics_fetches(admin)
-    check(fetched and all("period=600" in f for f in fetched if "period=" in f), "24 h reads 600 s periods", str(fetched[:2]))
-    admin.execute_script("performance.clearResourceTimings()")
-    Select(admin.find_element(By.ID, "range")).select_by_value("6h")
-    WebDriverWait(admin, 20).until(lambda d: "range=6h" in d.current_url)
-    wait_ready(admin)
-    fetched = statistics_fetches(admin)
-    check(fetched and all("period=180" in f for f in fetched if "period=" in f), "6 h reads 180 s periods", str(fetched[:2]))
+    def fetched_for_range(value, before_wait=lambda: None):
+        """The statistics requests the page makes once the range select says `value` (and `before_wait` ran)."""
+        admin.execute_script("performance.clearResourceTimings()")
+        Select(admin.find_element(By.ID, "range")).select_by_value(value)
+        before_wait()
+        WebDriverWait(admin, 20).until(lambda d: f"range={value}" in d.current_url)
+        wait_ready(admin)
+        return statistics_fetches(admin)
+
+    for value, period in [("24h", 600), ("6h", 180)]:
+        fetched = fetched_for_range(value)
+        check(fetched and all(f"period={period}" in f for f in fetched if "period=" in f), f"{value[:-1]} {value[-1]} reads {period} s periods", str(fetched[:2]))
+
     # A custom hour, two hours ago: one-minute periods starting at its start.
-    admin.execute_script("performance.clearResourceTimings()")
-    Select(admin.find_element(By.ID, "range")).select_by_value("custom")
-    admin.execute_script("""
-        const local = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
-        const hour = Math.floor(Date.now() / 3600e3) * 3600e3;
-        document.getElementById('range-from').value = local(hour - 2 * 3600e3);
-        document.getElementById('range-to').value = local(hour - 3600e3);""")
-    admin.find_element(By.ID, "apply-range").click()
-    WebDriverWait(admin, 20).until(lambda d: "range=custom" in d.current_url)
-    wait_ready(admin)
-    fetched = statistics_fetches(admin)
+    def enter_custom_hour():
+        admin.execute_script("""
+            const local = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
+            const hour = Math.floor(Date.now() / 3600e3) * 3600e3;
+            document.getElementById('range-from').value = local(hour - 2 * 3600e3);
+            document.getElementById('range-to').value = local(hour - 3600e3);""")
+        admin.find_element(By.ID, "apply-range").click()
+
+    fetched = fetched_for_range("custom", enter_custom_hour)
     custom_start = admin.execute_script("return new Date(Math.floor(Date.now() / 3600e3) * 3600e3 - 2 * 3600e3).toISOString().replace(/\\.\\d{3}Z$/, 'Z')")
     check(fetched and all("period=60" in f for f in fetched if "period=" in f) and any(f"start={custom_start.replace(':', '%3A')}" in f for f in fetched),
           "a custom hour reads 60 s periods from its start", f"{custom_start} {fetched[:2]}")

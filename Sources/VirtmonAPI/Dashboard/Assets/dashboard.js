@@ -125,17 +125,20 @@ function statisticsURL(meter, { filters = {}, groupby = [], start, end, period =
   return `/api/v1/statistics?${query}`;
 }
 
+/** The last five minutes' statistics rows of `meter`, grouped by `groupby`. */
+function recent(meter, groupby, filters) {
+  return api(statisticsURL(meter, { filters, groupby, start: Date.now() - CURRENT_WINDOW_MS }));
+}
+
 /** The last five minutes' statistics of `meter` per value of `field`: a Map from it to the row. */
 async function current(meter, field, filters = {}) {
-  const now = Date.now();
-  const rows = await api(statisticsURL(meter, { filters, groupby: [field], start: now - CURRENT_WINDOW_MS }));
+  const rows = await recent(meter, [field], filters);
   return new Map(rows.map((row) => [row.groupby?.[field], row]));
 }
 
 /** Rows summed per `field`: the per-device rows of a VM's disks or vNICs added up by instance. */
 async function currentSum(meter, field, filters = {}) {
-  const now = Date.now();
-  const rows = await api(statisticsURL(meter, { filters, groupby: ["resource_id", field], start: now - CURRENT_WINDOW_MS }));
+  const rows = await recent(meter, ["resource_id", field], filters);
   const sums = new Map();
   for (const row of rows) {
     const key = row.groupby?.[field];
@@ -156,6 +159,11 @@ async function series(meter, window, { filters = {}, groupby = null, name = (key
   }
   return [...groups.entries()].map(([key, points]) => ({ name: groupby ? name(key) : label, points: points.sort((a, b) => a[0] - b[0]) }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Several meters' series in one chart: `pairs` are [label, meter], `options(label)` each one's series options. */
+async function manySeries(pairs, window, options) {
+  return (await Promise.all(pairs.map(([label, meter]) => series(meter, window, options(label))))).flat();
 }
 
 /** Per-period increases of a cumulative counter (its maximum per period, differenced): events per period. */
@@ -294,6 +302,7 @@ views.host = async (name) => {
   const vms = resources.filter((r) => r.meters?.includes("power.state"));
   const device = (id) => String(nameOf.get(id) || id).replace(`${name}-`, "");
   const filters = { "metadata.host": name };
+  const ownHost = (label) => ({ filters: { resource: name }, label });
   const [uptime, fsUsed, fsTotal, vmmMemory, vmmCPU, events] = await Promise.all([
     current("hardware.system_stats.uptime", "resource_id", { resource: name }),
     current("hardware.disk.size.used", "resource_id", filters), current("hardware.disk.size.total", "resource_id", filters),
@@ -321,9 +330,9 @@ views.host = async (name) => {
   return {
     html,
     after: (guard) => Promise.all([
-      fillChart("cpu", "CPU", "%", window, async () => (await Promise.all(["user", "system", "iowait", "steal"].map((part) => series(`hardware.system_stats.cpu.${part}`, window, { filters: { resource: name }, label: part })))).flat()),
-      fillChart("memory", "Memory", "KB", window, async () => (await Promise.all([["used", "hardware.memory.used"], ["cached", "hardware.memory.cached"], ["total", "hardware.memory.total"]].map(([label, meter]) => series(meter, window, { filters: { resource: name }, label })))).flat()),
-      fillChart("load", "Load", "", window, async () => (await Promise.all(["1min", "5min", "15min"].map((part) => series(`hardware.cpu.load.${part}`, window, { filters: { resource: name }, label: part })))).flat()),
+      fillChart("cpu", "CPU", "%", window, () => manySeries(["user", "system", "iowait", "steal"].map((part) => [part, `hardware.system_stats.cpu.${part}`]), window, ownHost)),
+      fillChart("memory", "Memory", "KB", window, () => manySeries([["used", "hardware.memory.used"], ["cached", "hardware.memory.cached"], ["total", "hardware.memory.total"]], window, ownHost)),
+      fillChart("load", "Load", "", window, () => manySeries(["1min", "5min", "15min"].map((part) => [part, `hardware.cpu.load.${part}`]), window, ownHost)),
       fillChart("net-in", "Network received", "B/s", window, () => series("hardware.network.incoming.bytes.rate", window, { filters, groupby: "resource_id", name: device })),
       fillChart("net-out", "Network sent", "B/s", window, () => series("hardware.network.outgoing.bytes.rate", window, { filters, groupby: "resource_id", name: device })),
       fillChart("disk-read", "Disk read", "B/s", window, () => series("hardware.disk.read.bytes.rate", window, { filters, groupby: "resource_id", name: device })),
@@ -427,14 +436,17 @@ views.vm = async (id) => {
   const own = alarms.filter((a) => alarmResources(a).some((r) => r === id || String(r).startsWith(`${id}-`)));
   const device = (key) => String(key).replace(`${id}-`, "");
   const devices = { "metadata.instance_id": id };
-  const perDevice = (meters, unit) => async () => (await Promise.all(meters.map(([label, meter]) => series(meter, window, { filters: devices, groupby: "resource_id", name: (key) => `${device(key)} ${label}` })))).flat();
+  // One series per disk or vNIC, named "vda read"; `pick` chooses the value of each period (default: the statistic).
+  const perDeviceOptions = (pick) => (label) => ({ filters: devices, groupby: "resource_id", name: (key) => `${device(key)} ${label}`, pick });
+  const maxOf = (row) => row.max;
+  const perDevice = (pairs) => () => manySeries(pairs, window, perDeviceOptions());
   // Counters: the per-period maximum, differenced, gives what happened in each period.
-  const counted = (meters) => async () => (await Promise.all(meters.map(([label, meter]) => series(meter, window, { filters: devices, groupby: "resource_id", name: (key) => `${device(key)} ${label}`, pick: (row) => row.max })))).flat()
+  const counted = (pairs) => async () => (await manySeries(pairs, window, perDeviceOptions(maxOf)))
     .map((s) => ({ name: s.name, points: increases(s.points) }));
   const latency = async () => {
     const parts = await Promise.all([["read", "disk.device.read"], ["write", "disk.device.write"]].flatMap(([label, prefix]) => [
-      series(`${prefix}.latency`, window, { filters: devices, groupby: "resource_id", name: (key) => `${device(key)} ${label}`, pick: (row) => row.max }),
-      series(`${prefix}.requests`, window, { filters: devices, groupby: "resource_id", name: (key) => `${device(key)} ${label}`, pick: (row) => row.max }),
+      series(`${prefix}.latency`, window, perDeviceOptions(maxOf)(label)),
+      series(`${prefix}.requests`, window, perDeviceOptions(maxOf)(label)),
     ]));
     const out = [];
     for (let i = 0; i < parts.length; i += 2) {
@@ -474,14 +486,14 @@ views.vm = async (id) => {
     html,
     after: (guard) => Promise.all([
       fillChart("cpu", "CPU", "%", window, () => series("cpu_util", window, { filters: { resource: id }, label: "cpu_util" })),
-      fillChart("memory", "Memory", "MB", window, async () => (await Promise.all([["used in guest", "memory.usage"], ["resident", "memory.resident"], ["allocated", "memory"]].map(([label, meter]) => series(meter, window, { filters: { resource: id }, label })))).flat()),
+      fillChart("memory", "Memory", "MB", window, () => manySeries([["used in guest", "memory.usage"], ["resident", "memory.resident"], ["allocated", "memory"]], window, (label) => ({ filters: { resource: id }, label }))),
       fillChart("iops", "Disk operations", "request/s", window, perDevice([["read", "disk.device.read.requests.rate"], ["write", "disk.device.write.requests.rate"]])),
       fillChart("throughput", "Disk throughput", "B/s", window, perDevice([["read", "disk.device.read.bytes.rate"], ["write", "disk.device.write.bytes.rate"]])),
       fillChart("latency", "Disk latency per operation", "ms", window, latency),
       fillChart("net", "Network throughput", "B/s", window, perDevice([["in", "network.incoming.bytes.rate"], ["out", "network.outgoing.bytes.rate"]])),
       fillChart("packets", "Network packets", "packet/s", window, perDevice([["in", "network.incoming.packets.rate"], ["out", "network.outgoing.packets.rate"]])),
       fillChart("errors", "Network errors and drops", "packet", window, counted([["in errors", "network.incoming.packets.error"], ["out errors", "network.outgoing.packets.error"], ["in drops", "network.incoming.packets.drop"], ["out drops", "network.outgoing.packets.drop"]])),
-      fillChart("vmm", "Hypervisor overhead", "KB", window, async () => (await Promise.all([series("vmm.memory.overhead", window, { filters: { resource: `${id}-vmm` }, label: "memory beyond guest RAM" })])).flat(), "No hypervisor process measured for this VM in this range."),
+      fillChart("vmm", "Hypervisor overhead", "KB", window, () => series("vmm.memory.overhead", window, { filters: { resource: `${id}-vmm` }, label: "memory beyond guest RAM" }), "No hypervisor process measured for this VM in this range."),
     ]).then(guard),
   };
 };
