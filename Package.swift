@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         // HTTP parts as typed values (already under Hummingbird), for the listener's connection guard.
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
+        // Remote-write's protobuf messages; their Swift is generated once and committed (no build plugin).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // Leaf: the sample model and the signed wire envelope shared by agent and collector.
@@ -52,6 +54,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Prometheus's formats: the name table from virtmon meters, the text exposition, remote-write 1.0
+        // (protobuf, snappy through libsnappy at run time) and series selectors.
+        .target(
+            name: "VirtmonPrometheus",
+            dependencies: ["VirtmonModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto/remote.proto"]
+        ),
         .target(
             name: "VirtmonAgent",
             dependencies: [
@@ -74,7 +83,7 @@ let package = Package(
         .target(
             name: "VirtmonPublishers",
             dependencies: [
-                "VirtmonModel", "VirtmonThreads", "VirtmonNetwork",
+                "VirtmonModel", "VirtmonThreads", "VirtmonNetwork", "VirtmonPrometheus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,7 +120,7 @@ let package = Package(
         .target(
             name: "VirtmonAPI",
             dependencies: [
-                "VirtmonModel", "VirtmonStorage", "VirtmonCollector", "VirtmonTelemetry",
+                "VirtmonModel", "VirtmonStorage", "VirtmonCollector", "VirtmonTelemetry", "VirtmonPrometheus",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -160,6 +169,7 @@ let package = Package(
         .executableTarget(name: "vmm-stand-in", path: "Tests/Helpers/VMMStandIn"),
         .testTarget(name: "VirtmonModelTests", dependencies: ["VirtmonModel"]),
         .testTarget(name: "VirtmonThreadsTests", dependencies: ["VirtmonThreads"]),
+        .testTarget(name: "VirtmonPrometheusTests", dependencies: ["VirtmonPrometheus", "VirtmonModel"]),
         .testTarget(
             name: "VirtmonAgentTests",
             dependencies: [

@@ -26,6 +26,11 @@ ls /usr/lib/*/libvirt.so.0 >/dev/null 2>&1 || packages+=(libvirt0)
 # The install test checks the systemd units with systemd-analyze and the manual with groff.
 command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 command -v groff >/dev/null 2>&1 || packages+=(groff-base)
+# Remote-write bodies are snappy blocks (libsnappy, loaded at run time); VictoriaMetrics and vmagent are the
+# peers remote-write is tested against beside Prometheus; the libvirt exporter is the scrape benchmark's peer.
+ls /usr/lib/*/libsnappy.so.1 >/dev/null 2>&1 || packages+=(libsnappy1v5)
+[ -x /usr/bin/victoria-metrics ] || packages+=(victoria-metrics)
+[ -x /usr/bin/prometheus ] || packages+=(prometheus)
 # A real Alertmanager receives the alarms' alertmanager:// notifications.
 [ -x /usr/bin/prometheus-alertmanager ] || packages+=(prometheus-alertmanager)
 # The dashboard's browser test drives real headless Chromium through its WebDriver.
@@ -43,7 +48,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
 fi
-for tool in prometheus-node-exporter promtool qemu-system-x86_64 pmap systemd-analyze groff prometheus-alertmanager chromium chromedriver; do
+for tool in prometheus-node-exporter promtool prometheus victoria-metrics vmagent qemu-system-x86_64 pmap systemd-analyze groff prometheus-alertmanager chromium chromedriver; do
   command -v "$tool" >/dev/null || { echo "scripts/test.sh: $tool did not install" >&2; exit 1; }
 done
 

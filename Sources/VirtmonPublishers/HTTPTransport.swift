@@ -5,11 +5,14 @@ import VirtmonModel
 import VirtmonNetwork
 
 /// POSTs batch bodies as JSON, with the signature in `X-Virtmon-Signature`. Only a 2xx answer counts as
-/// accepted.
+/// accepted. For a protocol whose senders must not repeat a refused request (remote-write), a 4xx other than
+/// 429 is final: the batch is rejected rather than retried.
 public final class HTTPTransport: BatchTransport {
     public let target: String
     public let maxBodyBytes: Int? = nil
     private let url: String
+    private let headers: [(String, String)]
+    private let clientErrorsAreFinal: Bool
 
     /// One client for the process, never shut down, so a publisher that is dropped leaves no pool that must be
     /// closed first. A refused connection fails the attempt at once instead of being retried until the
@@ -22,16 +25,19 @@ public final class HTTPTransport: BatchTransport {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    public init(url: String) {
+    public init(url: String, target: String? = nil, headers: [(String, String)] = [("Content-Type", "application/json")],
+                clientErrorsAreFinal: Bool = false) {
         self.url = url
-        self.target = url
+        self.target = target ?? url
+        self.headers = headers
+        self.clientErrorsAreFinal = clientErrorsAreFinal
     }
 
     public func send(body: Data, signature: String?, timeout: Duration) async throws(DeliveryError) {
         let client = HTTPTransport.client
         var request = HTTPClientRequest(url: url)
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.headers.add(name: "User-Agent", value: "virtmon-agent")
         if let signature { request.headers.add(name: SignedFrame.signatureHeader, value: signature) }
         request.body = .bytes(ByteBuffer(bytes: body))
@@ -44,8 +50,12 @@ public final class HTTPTransport: BatchTransport {
         } catch {
             throw .unreachable(NetworkErrorWords.describe(error, target: NetworkErrorWords.target(of: url)))
         }
-        guard (200..<300).contains(Int(response.status.code)) else {
-            throw .refused(status: Int(response.status.code), body: String(answer.prefix(300)))
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            if clientErrorsAreFinal, (400..<500).contains(status), status != 429 {
+                throw .rejected(status: status, body: String(answer.prefix(300)))
+            }
+            throw .refused(status: status, body: String(answer.prefix(300)))
         }
     }
 

@@ -8,8 +8,8 @@ public enum PublisherError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .invalidURL(let url, let reason): return "publisher '\(url)': \(reason)"
         case .unknownScheme(let url, let scheme):
-            return "publisher '\(url)': unknown scheme '\(scheme)'; use log://, file:///PATH, udp://HOST:PORT or "
-                + "http://HOST:PORT/PATH"
+            return "publisher '\(url)': unknown scheme '\(scheme)'; use log://, file:///PATH, udp://HOST:PORT, "
+                + "http://HOST:PORT/PATH or prometheus+http://HOST:PORT/api/v1/write"
         case .io(let target, let reason): return "\(target): \(reason)"
         }
     }

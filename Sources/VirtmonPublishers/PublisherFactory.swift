@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import VirtmonModel
+import VirtmonPrometheus
 
 /// Makes publishers from URLs; the scheme picks the kind. The one place that knows every kind.
 ///
@@ -8,6 +9,8 @@ import VirtmonModel
 /// - `file:///PATH[?max_bytes=N&backups=N]`: JSON lines, rotated.
 /// - `udp://HOST:PORT`: signed datagrams, spooled.
 /// - `http://HOST:PORT/PATH` (or `https://`): signed POSTs, spooled.
+/// - `prometheus+http://[USER:PASSWORD@]HOST:PORT/api/v1/write` (or `prometheus+https://`): remote-write 1.0
+///   to Prometheus, VictoriaMetrics or any receiver, spooled.
 public struct PublisherFactory: Sendable {
     public let settings: PublisherSettings
     public let identity: AgentIdentity
@@ -31,6 +34,7 @@ public struct PublisherFactory: Sendable {
         case file(path: String, maxBytes: Int?, backups: Int?)
         case udp(host: String, port: UInt16)
         case http(url: String)
+        case remoteWrite(url: String, target: String, user: String?, password: String?)
     }
 
     static func parse(_ url: String) throws(PublisherError) -> Kind {
@@ -75,6 +79,23 @@ public struct PublisherFactory: Sendable {
                 throw .invalidURL(url, reason: "needs a host: http://127.0.0.1:8777/v1/batches")
             }
             return .http(url: url)
+        case "prometheus+http", "prometheus+https":
+            guard let host = components.host, !host.isEmpty else {
+                throw .invalidURL(url, reason: "needs a host: prometheus+http://127.0.0.1:9090/api/v1/write")
+            }
+            guard components.path.count > 1 else {
+                throw .invalidURL(url, reason: "needs the receiver's path: /api/v1/write for Prometheus and VictoriaMetrics")
+            }
+            if let reason = Snappy.unavailableReason { throw .invalidURL(url, reason: reason) }
+            var plain = components
+            plain.scheme = String(scheme.dropFirst("prometheus+".count))
+            plain.user = nil
+            plain.password = nil
+            guard let address = plain.string else { throw .invalidURL(url, reason: "not a valid URL") }
+            // Logs and spool names never show the password.
+            var shown = components
+            shown.password = components.password == nil ? nil : "***"
+            return .remoteWrite(url: address, target: shown.string ?? address, user: components.user, password: components.password)
         default:
             throw .unknownScheme(url, scheme: String(scheme))
         }
@@ -92,6 +113,9 @@ public struct PublisherFactory: Sendable {
             return try spooling(UDPTransport(host: host, port: port), key: url)
         case .http(let target):
             return try spooling(HTTPTransport(url: target), key: url)
+        case .remoteWrite(let address, let target, let user, let password):
+            let auth = user.map { (user: $0, password: password ?? "") }
+            return try spooling(RemoteWriteTransport(url: address, target: target, basicAuth: auth), key: target)
         }
     }
 

@@ -32,6 +32,7 @@ public actor SpoolingPublisher: Publisher {
     private let wake: AsyncStream<Void>.Continuation
     private var consecutiveFailures = 0
     private var delivered = DeliveryCounts()
+    private var rejected = (batches: 0, samples: 0)
     /// Why the latest attempt failed, until one succeeds.
     public private(set) var lastFailure: String?
 
@@ -77,6 +78,8 @@ public actor SpoolingPublisher: Publisher {
     /// Batches and samples evicted to keep the spool within its bound.
     public var evicted: Spool.Eviction { spool.evicted }
     public var deliveryCounts: DeliveryCounts { delivered }
+    /// Batches and samples the destination rejected for good (dropped, not retried).
+    public var rejectedCounts: (batches: Int, samples: Int) { rejected }
 
     public func publish(samples: [Sample], events: [Event]) async throws {
         guard !samples.isEmpty || !events.isEmpty else { return }
@@ -181,13 +184,28 @@ public actor SpoolingPublisher: Publisher {
             return true
         }
         batch.sentAt = Date()
-        let body = batch.encoded()
         do {
-            try await transport.send(body: body, signature: signature.sign(body), timeout: timeout)
+            let (body, signed) = try transport.body(for: batch, signature: signature)
+            try await transport.send(body: body, signature: signed, timeout: timeout)
+        } catch DeliveryError.rejected(let status, let answer) {
+            // Final: the same request would be refused again. Dropped, counted and said, never retried.
+            rejected.batches += 1
+            rejected.samples += entry.sampleCount
+            Counter(label: "virtmon_publisher_rejected_samples_total", dimensions: [("publisher", target)])
+                .increment(by: entry.sampleCount)
+            if rejected.batches == 1 || rejected.batches % 100 == 0 {
+                logger.error("destination rejected a batch for good; it is dropped, not retried",
+                             metadata: ["status": "\(status)", "answer": "\(answer)", "samples": "\(entry.sampleCount)",
+                                        "rejected_batches_total": "\(rejected.batches)"])
+            }
+            consecutiveFailures = 0
+            lastFailure = nil
+            spool.remove(entry)
+            return true
         } catch {
             consecutiveFailures += 1
             delivered.failedAttempts += 1
-            lastFailure = error.description
+            lastFailure = (error as? DeliveryError)?.description ?? "the batch could not be encoded: \(error)"
             // The first failure and then every tenth are logged, so an outage of hours does not flood the log.
             if consecutiveFailures == 1 || consecutiveFailures % 10 == 0 {
                 logger.warning("destination did not accept a batch; it stays spooled",

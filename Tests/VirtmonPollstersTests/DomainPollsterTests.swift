@@ -77,13 +77,27 @@ struct DomainPollsterTests {
         #expect(Set(samples.map(\.name)).isSubset(of: Set(DomainMeters.all.map(\.name))))
     }
 
+    @Test("a domain whose statistics could not all be read says so in virtmon.domain.read, and keeps what was read")
+    func partlyRead() async throws {
+        let source = FakeDomains()
+        let pollster = DomainPollster(source: source)
+        var locked = Self.domain(cpu: 1_000)
+        locked.uuid = "uuid-2"
+        locked.unread = ["virDomainBlockStats(instance-00000001, vda): Timed out during operation: cannot acquire state change lock"]
+        source.set([Self.domain(cpu: 1_000), locked])
+        let samples = try await pollster.poll(Self.context(at: 0))
+        let flags = samples.filter { $0.name == "virtmon.domain.read" }.map(\.volume)
+        #expect(flags == [1, 0])
+        #expect(samples.filter { $0.name == "disk.device.read.bytes" }.count == 2)
+    }
+
     @Test("a shut-off domain reports state, vCPUs and memory only; a failing source is a failed poll the scheduler counts, then meters resume")
     func inactiveAndFailing() async throws {
         let source = FakeDomains()
         let pollster = DomainPollster(source: source)
         source.set([Self.domain(cpu: 0, state: .shutoff)])
         let off = try await pollster.poll(Self.context(at: 0))
-        #expect(Set(off.map(\.name)) == ["power.state", "vcpus", "memory"])
+        #expect(Set(off.map(\.name)) == ["power.state", "vcpus", "memory", "virtmon.domain.read"])
         #expect(value(off, "power.state") == 5)
         source.fail()
         await #expect(throws: SourceUnavailable.self) { try await pollster.poll(Self.context(at: 10)) }

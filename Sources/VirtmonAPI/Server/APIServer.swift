@@ -11,7 +11,7 @@ public enum APIServer {
     static let authenticatedRoutes: [any AuthenticatedRoutes.Type] = [
         WhoAmIRoutes.self, HostRoutes.self, MeterRoutes.self, ResourceRoutes.self, SampleRoutes.self, StatisticsRoutes.self, EventRoutes.self,
         CeilometerMeterRoutes.self, CeilometerSampleRoutes.self, CeilometerResourceRoutes.self, CeilometerEventRoutes.self,
-        CeilometerAlarmRoutes.self, CeilometerServiceRoutes.self,
+        CeilometerAlarmRoutes.self, CeilometerServiceRoutes.self, PrometheusRoutes.self,
     ]
 
     /// The router: open routes (health, metrics, the OpenAPI document, signed batch ingest, the dashboard's

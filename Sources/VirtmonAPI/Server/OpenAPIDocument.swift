@@ -48,7 +48,8 @@ public enum OpenAPIDocument {
 
     /// An operation: its answers on success, and the error shape of its family for every other status.
     static func operation(_ summary: String, parameters: [JSONValue] = [], body: JSONValue? = nil, ok: JSONValue,
-                          okStatus: String = "200", ceilometer: Bool, open: Bool = false, okContent: String = "application/json") -> JSONValue {
+                          okStatus: String = "200", ceilometer: Bool, open: Bool = false, okContent: String = "application/json",
+                          bodyContent: String = "application/json") -> JSONValue {
         var operation: [String: JSONValue] = [
             "summary": .string(summary),
             "responses": .object([
@@ -58,7 +59,7 @@ public enum OpenAPIDocument {
             ]),
         ]
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
-        if let body { operation["requestBody"] = .object(["required": true, "content": json(body)]) }
+        if let body { operation["requestBody"] = .object(["required": true, "content": .object([bodyContent: .object(["schema": body])])]) }
         if open { operation["security"] = .array([]) }
         return .object(operation)
     }
@@ -161,6 +162,15 @@ public enum OpenAPIDocument {
             "/": .object(["get": operation("the dashboard's page (it signs in with a token kept in the browser session)", ok: string, ceilometer: false, open: true, okContent: "text/html")]),
             "/dashboard/{asset}": .object(["get": operation("one of the dashboard's files (script, style sheet, icon)", parameters: [path("asset", "file name")], ok: string, ceilometer: false, open: true, okContent: "text/javascript")]),
             "/api/v1/whoami": .object(["get": operation("what the presented token may see", ok: object(["scope": string, "project_id": string]), ceilometer: false)]),
+            "/api/v1/write": .object(["post": operation(
+                "Prometheus remote-write 1.0: a snappy-compressed WriteRequest; 204 once committed, 400 for a request the sender must not retry",
+                body: .object(["type": "string", "format": "binary"]), ok: anyObject, okStatus: "204", ceilometer: false, okContent: "",
+                bodyContent: "application/x-protobuf")]),
+            "/federate": .object(["get": operation(
+                "the latest stored value of every series a selector matches, in the Prometheus text format (names as docs/prometheus.md lists them)",
+                parameters: [.object(["name": "match[]", "in": "query", "required": true, "schema": array(string),
+                                      "description": "series selectors, such as libvirt_domain_info_cpu_time_seconds_total or {job=\"node\"}"])],
+                ok: string, ceilometer: false, okContent: "text/plain")]),
             "/api/v1/batches": .object(["post": operation(
                 "ingest a signed agent batch (wire format v1); 200 only once committed",
                 parameters: [.object(["name": .string(SignedFrame.signatureHeader), "in": "header", "required": false, "schema": string])],

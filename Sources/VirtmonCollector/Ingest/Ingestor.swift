@@ -14,6 +14,8 @@ public final class Ingestor: Sendable {
         case http, udp
         /// Samples posted through the query API (`POST /v2/meters/NAME`).
         case api
+        /// Prometheus remote-write (`POST /api/v1/write`).
+        case remoteWrite = "remote_write"
     }
 
     private let storage: any Storage
@@ -110,13 +112,13 @@ public final class Ingestor: Sendable {
     /// Stores samples posted through the API (already validated), counted and refused like batches. A
     /// project token's samples carry its `WriterScope`: another project's resource or a write past the series
     /// bound is refused whole.
-    public func ingest(posted samples: [Sample], project: String?, now: Date = Date()) async throws(IngestError) {
-        counters.received(Transport.api.rawValue)
+    public func ingest(posted samples: [Sample], project: String?, transport: Transport = .api, now: Date = Date()) async throws(IngestError) {
+        counters.received(transport.rawValue)
         let writer = project.map { WriterScope(project: $0, maxSeries: limits.maxSeriesPerProject) }
         do {
             _ = try await commit(IngestBatch(samples: samples, receivedAt: now, writer: writer))
         } catch {
-            throw refuse(error, transport: .api, what: "posted samples")
+            throw refuse(error, transport: transport, what: transport == .api ? "posted samples" : "remote-write samples")
         }
     }
 

@@ -49,6 +49,9 @@ extension LibvirtConnection {
                 domains[uuid] = stats
                 continue
             }
+            // Each per-domain call that fails says why in `problems`; those of this domain are its own.
+            let problemsBefore = problems.count
+            defer { if problems.count > problemsBefore { domains[uuid]?.unread = Array(problems[problemsBefore...]) } }
             stats.balloon = BulkStats.balloon(values) ?? memoryStats(domain, &problems, name: stats.name)
             let targets = xmlFacts[uuid] ?? XMLFacts(nova: nil, disks: [], interfaces: [])
             if var interfaces = BulkStats.interfaces(values) {

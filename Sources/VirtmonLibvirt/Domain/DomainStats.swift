@@ -12,6 +12,9 @@ public struct DomainStats: Sendable, Equatable {
     public var disks: [Disk]
     /// OpenStack nova metadata from the domain XML, when nova created the domain.
     public var nova: NovaMetadata?
+    /// What could not be read of this domain this cycle (a domain locked by a migration or a job, or one
+    /// vanishing mid-read); empty when everything was.
+    public var unread: [String] = []
 
     public init(uuid: String, name: String, state: DomainState, vcpus: Int, maxMemoryKiB: UInt64, cpuTimeNs: UInt64? = nil,
                 balloon: Balloon? = nil, interfaces: [Interface] = [], disks: [Disk] = [], nova: NovaMetadata? = nil) {

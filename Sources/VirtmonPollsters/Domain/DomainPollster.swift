@@ -86,6 +86,7 @@ public actor DomainPollster: Pollster {
             sample(DomainMeters.powerState, Double(domain.state.rawValue)),
             sample(DomainMeters.vcpus, Double(domain.vcpus)),
             sample(DomainMeters.memory, Double(domain.maxMemoryKiB) / 1024),
+            sample(DomainMeters.readComplete, domain.unread.isEmpty ? 1 : 0),
         ]
         guard domain.state.isActive else {
             previousCPU[domain.uuid] = nil
@@ -172,10 +173,12 @@ public enum DomainMeters {
     static let netInErrors = meter("network.incoming.packets.error", .cumulative, "packet", "receive errors, per vNIC")
     static let netOutErrors = meter("network.outgoing.packets.error", .cumulative, "packet", "send errors, per vNIC")
     static let powerState = meter("power.state", .gauge, "state", "libvirt domain state (1 running, 3 paused, 5 shut off, …)")
+    static let readComplete = meter("virtmon.domain.read", .gauge, "bool", "1 when every statistic of the domain was read this cycle, 0 when some could not be (a domain locked by a migration or job, or vanishing mid-read)")
 
     public static let all: [MeterDefinition] = [
         cpu, cpuUtil, vcpus, memory, memoryUsage, memoryResident, swapIn, swapOut, diskReadBytes, diskWriteBytes,
         diskReadRequests, diskWriteRequests, diskReadLatency, diskWriteLatency, diskCapacity, diskAllocation, diskUsage,
         netInBytes, netOutBytes, netInPackets, netOutPackets, netInDrops, netOutDrops, netInErrors, netOutErrors, powerState,
+        readComplete,
     ]
 }

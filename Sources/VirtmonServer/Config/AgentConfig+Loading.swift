@@ -5,7 +5,7 @@ import Yams
 extension AgentConfig {
     /// The `agent:` section's keys.
     enum AgentKey: String, CaseIterable {
-        case host, data_dir, interval, log_level, proc_root, sys_root, libvirt_uri, listen
+        case host, data_dir, interval, log_level, proc_root, sys_root, libvirt_uri, listen, metrics_timestamps
     }
 
     mutating func readAgentSection(_ reader: ConfigReader, _ node: Node) throws(ConfigError) {
@@ -29,6 +29,7 @@ extension AgentConfig {
                     }
                     listen = endpoint
                 }
+            case .metrics_timestamps: metricsTimestamps = try reader.bool(value, name)
             }
         }
     }
@@ -58,7 +59,8 @@ extension AgentConfig {
         case .proc_root: ConfigKey(path, "absolute path", defaults.procRoot, "Where /proc is read from (a container's view of the host, or a fixture).")
         case .sys_root: ConfigKey(path, "absolute path", defaults.sysRoot, "Where /sys is read from.")
         case .libvirt_uri: ConfigKey(path, "libvirt URI or `off`", "", "libvirt connection for VM meters; default `qemu:///system` when libvirt is installed; `off` polls no VMs.")
-        case .listen: ConfigKey(path, "HOST:PORT or off", "off", "Where the agent serves /healthz (each pollster's last run, each spool's depth) and /metrics (its self-metrics, for Prometheus).")
+        case .listen: ConfigKey(path, "HOST:PORT or off", "off", "Where the agent serves /healthz (each pollster's last run, each spool's depth) and /metrics (what it read in its latest cycle under node_exporter's and the libvirt exporter's names, and its self-metrics; docs/prometheus.md).")
+        case .metrics_timestamps: ConfigKey(path, "true or false", "false", "Whether each series on /metrics carries the time of the cycle that read it (otherwise Prometheus stamps the scrape's time).")
         }
     }
 }

@@ -47,6 +47,8 @@ public struct AgentConfig: Sendable {
     public var libvirtURI: String?
     /// HOST:PORT of the agent's /healthz and /metrics; nil serves none.
     public var listen: CollectorConfig.Endpoint?
+    /// Whether /metrics stamps each series with its cycle's time.
+    public var metricsTimestamps = false
 
     /// The configuration used when no file is given.
     public static func defaults() -> AgentConfig {

@@ -25,6 +25,10 @@ public struct AgentRuntime: Sendable {
     let dataDirLock: DataDirLock
     /// Where /healthz and /metrics are served, if anywhere.
     public let listen: CollectorConfig.Endpoint?
+    /// The latest cycle's samples, which /metrics exposes (nil without an endpoint).
+    let readings: LatestReadings?
+    /// Whether /metrics stamps series with their cycle's time.
+    let metricsTimestamps: Bool
     /// Told the port the endpoint listens on once it does (tests ask for port 0).
     var onListening: @Sendable (Int) async -> Void = { _ in }
 
@@ -99,7 +103,11 @@ public struct AgentRuntime: Sendable {
         if options.once {
             cycles = needsPreviousSample || sources.contains(where: \.needsPreviousRead) ? 2 : 1
         }
-        let router = SinkRouter(routes: routes, publishers: orderedPublishers, logger: logger)
+        var listen = config.listen
+        if let text = options.listen { listen = text == "off" ? nil : CollectorConfig.Endpoint(parsing: text) }
+        var router = SinkRouter(routes: routes, publishers: orderedPublishers, logger: logger)
+        let readings = listen == nil ? nil : LatestReadings(perMeterSources: [MonitorSupervisor.sourceName])
+        router.latest = readings
         let scheduler = PollScheduler(
             sources: sources, sink: router, host: config.host, procRoot: config.procRoot, sysRoot: config.sysRoot,
             cycles: cycles, logger: logger)
@@ -107,10 +115,9 @@ public struct AgentRuntime: Sendable {
             ? makeMonitors(config: config, router: router, logger: logger) : nil
         let summary = (host: config.host, dataDir: config.dataDir,
                        sources: sources.map { "\($0.name) every \($0.interval)" })
-        var listen = config.listen
-        if let text = options.listen { listen = text == "off" ? nil : CollectorConfig.Endpoint(parsing: text) }
         return AgentRuntime(scheduler: scheduler, publishers: orderedPublishers, monitors: monitors, cycles: cycles,
-                            logger: logger, summary: summary, dataDirLock: lock, listen: listen)
+                            logger: logger, summary: summary, dataDirLock: lock, listen: listen, readings: readings,
+                            metricsTimestamps: config.metricsTimestamps)
     }
 
     /// The supervisor with every enabled check, and each event type's handlers.
@@ -235,6 +242,7 @@ public struct AgentRuntime: Sendable {
             // First to start, last to stop: health stays answerable while the rest shuts down.
             let endpoint = AgentEndpoint.application(
                 host: listen.host, port: listen.port, health: AgentRuntime.health(scheduler: scheduler, publishers: publishers),
+                readings: { [readings] in readings?.all() ?? [] }, timestamps: metricsTimestamps,
                 logger: logger, onBound: onListening)
             services.insert(.init(service: endpoint, serviceName: "agent endpoint \(listen)"), at: 0)
         }

@@ -17,6 +17,8 @@ struct SinkRouter: SampleSink, EventSink {
     /// Every distinct publisher, for events: they skip the pipelines and go to each destination once.
     let publishers: [any Publisher]
     let logger: Logger
+    /// What /metrics serves, when the agent has an endpoint: each source's samples as its pollsters read them.
+    var latest: LatestReadings?
 
     func accept(events: [Event]) async {
         for publisher in publishers {
@@ -30,6 +32,7 @@ struct SinkRouter: SampleSink, EventSink {
     }
 
     func accept(_ samples: [Sample], source: String) async {
+        latest?.record(samples, source: source)
         for route in routes[source] ?? [] {
             let output = await route.pipeline.process(samples)
             guard !output.isEmpty else { continue }
