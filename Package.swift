@@ -225,7 +225,8 @@ let package = Package(
         .testTarget(
             name: "VirtmonServerTests",
             dependencies: [
-                "VirtmonServer", "VirtmonCLI", "VirtmonTestSupport",
+                "VirtmonServer", "VirtmonCLI", "VirtmonTestSupport", "VirtmonAPI", "VirtmonAgent", "VirtmonPollsters", "VirtmonLibvirt",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]

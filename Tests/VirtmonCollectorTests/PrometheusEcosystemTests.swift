@@ -1,0 +1,181 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Testing
+import VirtmonModel
+import VirtmonPublishers
+import VirtmonTestSupport
+
+/// virtmon beside the real Prometheus ecosystem (docs/prometheus.md): promtool on the agent's /metrics and the
+/// collector's /federate, a real Prometheus scraping the agent, remote-write out to Prometheus and
+/// VictoriaMetrics through a 60 s outage, a 400 that is final, and remote-write in from Prometheus and vmagent.
+@Suite("Prometheus ecosystem", .enabled(if: PrometheusPeers.missing == nil, "\(PrometheusPeers.missing ?? "")"))
+struct PrometheusEcosystemTests {
+    static func directory(_ tag: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-prom-\(tag)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A `virtmon agent` with its endpoint on a free port; extra YAML goes under `agent:`.
+    static func startAgent(_ directory: URL, name: String = "agent", libvirt: String, publishers: [String], interval: Int = 1,
+                           agentYAML: String = "", secret: String? = nil) async throws -> (PeerProcess, Int) {
+        let port = try CrashTests.freePort()
+        let config = directory.appendingPathComponent("\(name).yaml")
+        try """
+            agent:
+              host: \(name)-host
+              libvirt_uri: "\(libvirt)"
+              listen: 127.0.0.1:\(port)
+            \(agentYAML)
+            publishing:
+              secret: "\(secret ?? "")"
+            """.write(to: config, atomically: true, encoding: .utf8)
+        var arguments = ["agent", "--config", config.path, "--data-dir", directory.appendingPathComponent("\(name)-data").path,
+                         "--interval", "\(interval)", "--log-level", "warning"]
+        for publisher in publishers { arguments += ["--publisher", publisher] }
+        let agent = try PeerProcess(BuiltExecutable.path("virtmon")!, arguments, log: directory.appendingPathComponent("\(name).log"))
+        try await PrometheusPeers.waitFor("the agent's /metrics (\(agent.log.path))") {
+            try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text.contains("libvirt_up 1")
+        }
+        return (agent, port)
+    }
+
+    /// The samples a file:// publisher wrote, one JSON sample (or event) per line.
+    static func published(_ file: URL) throws -> [Sample] {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line in try? JSONDecoder().decode(Sample.self, from: Data(line.utf8)) }
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    // MARK: lint
+
+    @Test("promtool finds nothing on the agent's /metrics (200 test-driver domains, and the lab's real guest) or the collector's /federate that it does not find on node_exporter's own page")
+    func lintClean() async throws {
+        let directory = try Self.directory("lint")
+        let allowed = try await PrometheusPeers.nodeExporterFindings(in: directory)
+        let collector = try await CollectorHarness()
+        defer { Task { await collector.stop() } }
+        let node = try TestNode.write(domains: 200)
+        let (agent, port) = try await Self.startAgent(
+            directory, libvirt: "test://\(node.path)", publishers: ["http://127.0.0.1:\(collector.httpPort)/api/v1/batches"],
+            secret: CollectorHarness.secret)
+        defer { Task { await agent.stop() } }
+        try await PrometheusPeers.waitFor("200 domains on /metrics") {
+            try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text.contains("libvirt_domains_number 200")
+        }
+        let page = try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text
+        let findings = try await PrometheusPeers.lint(page, in: directory)
+        #expect(Set(findings).isSubset(of: allowed), "promtool on the agent: \(Set(findings).subtracting(allowed).sorted())")
+        let lines = page.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("libvirt_domain_info_state{") }.count == 200)
+        #expect(lines.filter { $0.hasPrefix("libvirt_domain_timed_out{") && $0.hasSuffix(" 0") }.count == 200)
+        #expect(lines.filter { $0.hasPrefix("libvirt_domain_openstack_info{") && $0.contains("project_id=\"project-") }.count == 100)
+        #expect(lines.contains { $0.hasPrefix("node_memory_MemAvailable_bytes ") })
+        // Measurements carry the domain and a device only: OpenStack's facts stay in the info series.
+        #expect(!lines.contains { $0.hasPrefix("libvirt_domain_info_cpu_time_seconds_total{") && $0.contains("project") })
+
+        // What the agent stored, federated by the collector.
+        try await PrometheusPeers.waitFor("the agent's samples in the collector") {
+            try await PrometheusPeers.get("\(collector.base)/federate?match%5B%5D=libvirt_domain_info_virtual_cpus", headers: [("X-Auth-Token", CollectorHarness.adminToken)])
+                .text.split(separator: "\n").filter { $0.hasPrefix("libvirt_domain_info_virtual_cpus{") }.count == 200
+        }
+        let federated = try await PrometheusPeers.get("\(collector.base)/federate?match%5B%5D=%7Bresource_id%3D~%22.%2B%22%7D", headers: [("X-Auth-Token", CollectorHarness.adminToken)])
+        #expect(federated.status == 200)
+        let federatedFindings = try await PrometheusPeers.lint(federated.text, in: directory)
+        #expect(Set(federatedFindings).isSubset(of: allowed), "promtool on /federate: \(Set(federatedFindings).subtracting(allowed).sorted())")
+        #expect(federated.text.contains("node_memory_MemAvailable_bytes{resource_id=\"agent-host\"}"))
+        // A project token federates its own project only.
+        let own = try await PrometheusPeers.get("\(collector.base)/federate?match%5B%5D=libvirt_domain_openstack_info", headers: [("X-Auth-Token", "p1-token")])
+        #expect(own.status == 200 && !own.text.contains("project-"), "\(own.text.prefix(500))")
+        let refused = try await PrometheusPeers.get("\(collector.base)/federate?match%5B%5D=%7Bdomain%3D~%22.*%22%7D", headers: [("X-Auth-Token", CollectorHarness.adminToken)])
+        #expect(refused.status == 400 && refused.text.contains("matches every series"), "\(refused.text)")
+
+        guard let lab = LibvirtLab.directory else {
+            print("⚠️  promtool ran on test-driver domains only: VIRTMON_LIBVIRT_LAB does not name a started lab (bash scripts/test.sh starts one as root)")
+            return
+        }
+        let guest = try await DashboardBrowserTests.startLabGuest(lab: lab, in: directory)
+        defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/virsh"), arguments: ["-c", "qemu:///system", "destroy", guest]) }
+        let (labAgent, labPort) = try await Self.startAgent(directory, name: "lab", libvirt: "qemu:///system", publishers: ["log://"])
+        defer { Task { await labAgent.stop() } }
+        try await PrometheusPeers.waitFor("the lab guest's disk on /metrics") {
+            try await PrometheusPeers.get("http://127.0.0.1:\(labPort)/metrics").text.contains("libvirt_domain_block_stats_read_bytes_total{domain=\"\(guest)\"")
+        }
+        let labPage = try await PrometheusPeers.get("http://127.0.0.1:\(labPort)/metrics").text
+        let labFindings = try await PrometheusPeers.lint(labPage, in: directory)
+        #expect(Set(labFindings).isSubset(of: allowed), "promtool on the lab agent: \(Set(labFindings).subtracting(allowed).sorted())")
+        #expect(labPage.contains("libvirt_domain_memory_stats_rss_bytes{domain=\"\(guest)\"}"))
+        #expect(labPage.contains("libvirt_domain_interface_stats_receive_bytes_total{domain=\"\(guest)\",target_device=\"vnet"))
+    }
+
+    // MARK: scraped by Prometheus
+
+    @Test("a real Prometheus scraping the agent: rate(cpu_time)/vCPUs agrees with virtmon's cpu_util within 2 points; node_memory_MemAvailable_bytes is the agent's read of /proc")
+    func scrapedByPrometheus() async throws {
+        let directory = try Self.directory("scrape")
+        let lab = LibvirtLab.directory
+        var guest: String?
+        if let lab { guest = try await DashboardBrowserTests.startLabGuest(lab: lab, in: directory) }
+        defer { if let guest { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/virsh"), arguments: ["-c", "qemu:///system", "destroy", guest]) } }
+        let reference = directory.appendingPathComponent("published.jsonl")
+        let (agent, port) = try await Self.startAgent(
+            directory, libvirt: lab == nil ? "test:///default" : "qemu:///system", publishers: ["file://\(reference.path)"],
+            agentYAML: "  metrics_timestamps: true")
+        defer { Task { await agent.stop() } }
+        let (prometheus, promPort) = try await PrometheusPeers.startPrometheus(directory.appendingPathComponent("prometheus"), config: """
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: virtmon
+                static_configs: [{targets: ["127.0.0.1:\(port)"]}]
+            """)
+        defer { Task { await prometheus.stop() } }
+        let base = "http://127.0.0.1:\(promPort)"
+
+        try await PrometheusPeers.waitFor("Prometheus to hold 15 s of node_memory_MemAvailable_bytes", seconds: 60) {
+            try await PrometheusPeers.rawSamples(base, "node_memory_MemAvailable_bytes[30s]", at: Date().timeIntervalSince1970).count >= 15
+        }
+        // Each stored point is the cycle's read (the agent stamps series with their cycle's time): the same value
+        // the agent published for that cycle, KB × 1024.
+        let memory = try await PrometheusPeers.rawSamples(base, "node_memory_MemAvailable_bytes[30s]", at: Date().timeIntervalSince1970)
+        let readings = Dictionary(try Self.published(reference).filter { $0.name == "hardware.memory.available" }
+            .map { (Self.milliseconds($0.timestamp), $0.volume * 1024) }, uniquingKeysWith: { first, _ in first })
+        var matched = 0
+        for point in memory {
+            guard let expected = readings[Int64((point.time * 1000).rounded())] else { continue }
+            #expect(point.value == expected, "at \(point.time): Prometheus \(point.value), the agent read \(expected)")
+            matched += 1
+        }
+        #expect(matched >= memory.count - 2 && matched >= 10, "\(matched) of \(memory.count) points matched the agent's reads")
+        let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        let available = meminfo.split(separator: "\n").first { $0.hasPrefix("MemAvailable:") }
+            .flatMap { Double($0.split(separator: " ")[1]) }.map { $0 * 1024 } ?? 0
+        #expect(abs((memory.last?.value ?? 0) - available) < available * 0.1, "Prometheus \(memory.last?.value ?? 0) vs /proc \(available)")
+
+        guard let guest else {
+            print("⚠️  the cpu_util agreement ran on test:///default's constant counters only: VIRTMON_LIBVIRT_LAB does not name a started lab")
+            return
+        }
+        // A full minute of the real guest, then the rate over it against the cpu_util samples of the same cycles.
+        try await Task.sleep(for: .seconds(65))
+        let at = Date().timeIntervalSince1970 - 2
+        let counter = try await PrometheusPeers.rawSamples(base, "libvirt_domain_info_cpu_time_seconds_total{domain=\"\(guest)\"}[1m]", at: at)
+        #expect(counter.count >= 50, "\(counter.count) scraped points in the minute")
+        let rate = try await PrometheusPeers.query(
+            base, "100 * rate(libvirt_domain_info_cpu_time_seconds_total{domain=\"\(guest)\"}[1m]) / on(domain) libvirt_domain_info_virtual_cpus", at: at)
+        let prometheusPercent = try #require(rate.first?.value)
+        let first = try #require(counter.first?.time), last = try #require(counter.last?.time)
+        let utilisation = try Self.published(reference).filter {
+            $0.name == "cpu_util" && $0.resourceMetadata["instance_name"] == .string(guest)
+                && $0.timestamp.timeIntervalSince1970 > first + 0.0005 && $0.timestamp.timeIntervalSince1970 <= last + 0.0005
+        }.map(\.volume)
+        let virtmonPercent = utilisation.reduce(0, +) / Double(max(1, utilisation.count))
+        print("lab guest over one minute: Prometheus rate/vCPUs \(prometheusPercent) %, virtmon cpu_util \(virtmonPercent) % (\(utilisation.count) cycles)")
+        #expect(utilisation.count >= 50)
+        #expect(abs(prometheusPercent - virtmonPercent) <= 2, "Prometheus \(prometheusPercent) % vs virtmon \(virtmonPercent) %")
+    }
+}

@@ -1,0 +1,122 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+import VirtmonAgent
+import VirtmonAPI
+import VirtmonLibvirt
+import VirtmonModel
+import VirtmonPollsters
+import VirtmonTestSupport
+
+/// The agent's /metrics while libvirt misbehaves: the scrape reads the latest cycle from memory, so a libvirtd
+/// that hangs mid-cycle does not hold it, and a domain some of whose statistics could not be read is flagged on
+/// its own while every other domain is served.
+@Suite("Agent /metrics under a stalling libvirt")
+struct AgentScrapeTests {
+    /// The real test driver underneath; on top, one domain's per-device reads failing as a locked domain's do,
+    /// and, when asked, a collect that hangs as a libvirtd stuck on a domain does.
+    final class StallingDomains: DomainStatsSource {
+        let inner: LibvirtConnection
+        let victim: String
+        private let state = Mutex<(stall: Duration?, stalled: Int)>((nil, 0))
+
+        init(inner: LibvirtConnection, victim: String) {
+            self.inner = inner
+            self.victim = victim
+        }
+
+        var target: String { inner.target }
+        func stall(_ duration: Duration?) { state.withLock { $0.stall = duration } }
+        var stalls: Int { state.withLock { $0.stalled } }
+
+        func collect() throws -> DomainCycle {
+            var cycle = try inner.collect()
+            for index in cycle.domains.indices where cycle.domains[index].uuid == victim {
+                cycle.domains[index].disks = []
+                cycle.domains[index].unread = ["virDomainBlockStats(\(cycle.domains[index].name), vda): Timed out during operation: cannot acquire state change lock (held by monitor=remoteDispatchDomainMigratePerform3Params)"]
+            }
+            if let stall = state.withLock({ $0.stall }) {
+                state.withLock { $0.stalled += 1 }
+                // A blocking hang, as a libvirt call is: this runs on the pollster's own thread.
+                usleep(UInt32(stall.components.seconds * 1_000_000))
+            }
+            return cycle
+        }
+    }
+
+    struct Recorder: SampleSink {
+        let latest: LatestReadings
+        func accept(_ samples: [Sample], source: String) async { latest.record(samples, source: source) }
+    }
+
+    @Test("a scrape answers in ≤ 100 ms with every domain while libvirt hangs for 3 s; the unreadable domain alone is flagged")
+    func stallDoesNotHoldTheScrape() async throws {
+        let node = try TestNode.write(domains: 20)
+        let library = try LibvirtLibrary()
+        let connection = LibvirtConnection(uri: "test://\(node.path)", library: library)
+        try connection.connect()
+        let victim = TestNode.uuid(4)
+        let source = StallingDomains(inner: connection, victim: victim)
+        let latest = LatestReadings()
+        var logger = Logger(label: "test.agent-scrape")
+        logger.logLevel = .error
+        let scheduler = PollScheduler(
+            sources: [PollSource(name: "vms", interval: .milliseconds(500), selector: .all,
+                                 pollsters: [DomainPollster(source: source, logger: logger)], timeout: .seconds(10))],
+            sink: Recorder(latest: latest), host: "scrape-host", logger: logger)
+        let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
+        let endpoint = AgentEndpoint.application(
+            host: "127.0.0.1", port: 0, health: { (200, .object([:])) }, readings: { latest.all() }, logger: logger,
+            onBound: { boundContinuation.yield($0) })
+        let group = ServiceGroup(configuration: .init(services: [endpoint, scheduler], logger: logger))
+        let running = Task { try await group.run() }
+        defer { running.cancel() }
+        var ports = bound.makeAsyncIterator()
+        let port = try #require(await ports.next())
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = client.shutdown() }
+
+        func scrape() async throws -> (text: String, waited: Duration) {
+            let started = ContinuousClock.now
+            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(5))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            return (String(buffer: body), ContinuousClock.now - started)
+        }
+        func lines(_ text: String, _ prefix: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix(prefix) } }
+
+        // Two cycles, so cpu rates and the flag are there.
+        var first = ""
+        for _ in 0..<100 {
+            first = try await scrape().text
+            if lines(first, "libvirt_domain_info_state{").count == 20, first.contains("libvirt_domain_timed_out{domain=\"vm-4\"} 1") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(lines(first, "libvirt_domain_info_state{").count == 20, "\(first.prefix(2000))")
+
+        source.stall(.seconds(3))
+        for _ in 0..<100 where source.stalls == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(source.stalls > 0, "the pollster never entered the stall")
+        var slowest = Duration.zero
+        for _ in 0..<10 {
+            let (text, waited) = try await scrape()
+            slowest = max(slowest, waited)
+            #expect(lines(text, "libvirt_domain_info_state{").count == 20)
+            #expect(lines(text, "libvirt_domain_timed_out{").count == 20)
+            #expect(lines(text, "libvirt_domain_timed_out{").filter { $0.hasSuffix(" 1") } == ["libvirt_domain_timed_out{domain=\"vm-4\"} 1"])
+            #expect(text.contains("libvirt_up 1"), "one unreadable domain must not turn libvirt_up to 0")
+            // Its other series are served; only the disk it could not read is missing.
+            #expect(text.contains("libvirt_domain_info_cpu_time_seconds_total{domain=\"vm-4\"}"))
+            #expect(!text.contains("libvirt_domain_block_stats_read_bytes_total{domain=\"vm-4\""))
+            #expect(text.contains("libvirt_domain_block_stats_read_bytes_total{domain=\"vm-3\""))
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        print("agent scrape during a 3 s libvirt stall: slowest of 10 answered in \(slowest)")
+        #expect(slowest <= .milliseconds(100), "a scrape waited \(slowest)")
+        source.stall(nil)
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+    }
+}
