@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "VirtmonPublishersTests",
             dependencies: [
-                "VirtmonPublishers", "VirtmonNetwork", "VirtmonTestSupport",
+                "VirtmonPublishers", "VirtmonNetwork", "VirtmonTestSupport", "VirtmonPrometheus",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),

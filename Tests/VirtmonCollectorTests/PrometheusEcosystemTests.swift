@@ -178,4 +178,173 @@ struct PrometheusEcosystemTests {
         #expect(utilisation.count >= 50)
         #expect(abs(prometheusPercent - virtmonPercent) <= 2, "Prometheus \(prometheusPercent) % vs virtmon \(virtmonPercent) %")
     }
+
+    // MARK: remote-write out
+
+    /// How many samples of a series a receiver holds (count_over_time over the last hour).
+    static func stored(_ base: String, _ selector: String, extra: String = "") async throws -> Int {
+        Int(try await PrometheusPeers.query(base, "count_over_time(\(selector)[1h])", extra: extra).first?.value ?? 0)
+    }
+
+    @Test("remote-write out to Prometheus and VictoriaMetrics: both away for the outage, then back: every sample is there once")
+    func remoteWriteThroughAnOutage() async throws {
+        let directory = try Self.directory("rw-out")
+        let outage = Double(ProcessInfo.processInfo.environment["VIRTMON_OUTAGE_SECONDS"] ?? "") ?? 60
+        let started = PrometheusPeers.Started()
+        defer { Task { await started.stopAll() } }
+        let (prometheus, promPort) = try await PrometheusPeers.startPrometheus(
+            directory.appendingPathComponent("prometheus"), config: "global: {scrape_interval: 1m}\n", receiver: true)
+        await started.add(prometheus)
+        let (victoria, vmPort) = try await PrometheusPeers.startVictoria(directory.appendingPathComponent("victoria"))
+        await started.add(victoria)
+        let reference = directory.appendingPathComponent("published.jsonl")
+        let (agent, agentPort) = try await Self.startAgent(directory, libvirt: "test:///default", publishers: [
+            "prometheus+http://127.0.0.1:\(promPort)/api/v1/write", "prometheus+http://127.0.0.1:\(vmPort)/api/v1/write",
+            "file://\(reference.path)",
+        ])
+        await started.add(agent)
+        let promBase = "http://127.0.0.1:\(promPort)", vmBase = "http://127.0.0.1:\(vmPort)"
+        try await PrometheusPeers.waitFor("the first samples in both receivers") {
+            let inPrometheus = try await Self.stored(promBase, "node_memory_MemAvailable_bytes")
+            let inVictoria = try await Self.stored(vmBase, "node_memory_MemAvailable_bytes", extra: "&nocache=1")
+            return inPrometheus > 2 && inVictoria > 0
+        }
+        await prometheus.stop()
+        await victoria.stop()
+        print("remote-write receivers stopped for \(outage) s")
+        try await Task.sleep(for: .milliseconds(Int64(outage * 1000)))
+        let spooled = try await PrometheusPeers.get("http://127.0.0.1:\(agentPort)/healthz").text
+        #expect(spooled.contains(#/"spooled_batches":[1-9]/#), "nothing spooled during the outage: \(spooled)")
+        await started.add(try await PrometheusPeers.startPrometheus(
+            directory.appendingPathComponent("prometheus"), config: "global: {scrape_interval: 1m}\n", port: promPort, receiver: true).0)
+        await started.add(try await PrometheusPeers.startVictoria(directory.appendingPathComponent("victoria"), port: vmPort).0)
+        // The agent stops, flushing its spools, once they are empty; then the reference is complete.
+        try await PrometheusPeers.waitFor("the agent's spools to empty", seconds: 120) {
+            let health = try await PrometheusPeers.get("http://127.0.0.1:\(agentPort)/healthz").text
+            return health.contains("prometheus+http") && !health.contains(#/"spooled_batches":[1-9]/#)
+        }
+        await agent.stop()
+        let samples = try Self.published(reference)
+        _ = try await PrometheusPeers.get("\(vmBase)/internal/force_flush")
+        for (meter, selector) in [("hardware.memory.available", "node_memory_MemAvailable_bytes"),
+                                  ("cpu", "libvirt_domain_info_cpu_time_seconds_total{domain=\"test\"}"),
+                                  ("hardware.cpu.load.1min", "node_load1")] {
+            let sent = samples.filter { $0.name == meter }.count
+            let inPrometheus = try await Self.stored(promBase, selector)
+            let inVictoria = try await Self.stored(vmBase, selector, extra: "&nocache=1")
+            print("remote-write out, \(selector): agent read \(sent), Prometheus holds \(inPrometheus), VictoriaMetrics \(inVictoria)")
+            #expect(sent > Int(outage) / 2, "\(sent) cycles of \(meter)")
+            #expect(inPrometheus == sent, "Prometheus holds \(inPrometheus) of \(sent) \(selector)")
+            #expect(inVictoria == sent, "VictoriaMetrics holds \(inVictoria) of \(sent) \(selector)")
+        }
+    }
+
+    @Test("a receiver's 400 is final: the batch is dropped and counted, never retried, and the next batch goes through")
+    func rejectionIsFinal() async throws {
+        let directory = try Self.directory("rw-400")
+        let (prometheus, port) = try await PrometheusPeers.startPrometheus(
+            directory.appendingPathComponent("prometheus"), config: "global: {scrape_interval: 1m}\n", receiver: true)
+        defer { Task { await prometheus.stop() } }
+        let settings = PublisherSettings(
+            dataDir: directory.path, batchSize: 100, retry: RetryPolicy(initial: .milliseconds(50), maximum: .milliseconds(200)),
+            flushTimeout: .seconds(5), httpTimeout: .seconds(5))
+        let factory = PublisherFactory(settings: settings, identity: try AgentIdentity.load(dataDir: directory.path, host: "rw-host"),
+                                       sequence: try SequenceAllocator(dataDir: directory.path), logger: Logger(label: "test.rw"))
+        let publisher = try #require(try factory.make("prometheus+http://127.0.0.1:\(port)/api/v1/write") as? SpoolingPublisher)
+        func load(_ value: Double, at date: Date) -> Sample {
+            Sample(name: "hardware.cpu.load.1min", type: .gauge, unit: "process", volume: value, resourceID: "rw-host", timestamp: date)
+        }
+        let now = Date()
+        let running = Task { try await publisher.run() }
+        defer { running.cancel() }
+        try await publisher.publish(samples: [load(1, at: now.addingTimeInterval(-2))], events: [])
+        // Three hours back is out of Prometheus's head: it answers 400 "out of bounds".
+        try await publisher.publish(samples: [load(2, at: now.addingTimeInterval(-3 * 3600))], events: [])
+        try await publisher.publish(samples: [load(3, at: now.addingTimeInterval(-1))], events: [])
+        try await PrometheusPeers.waitFor("the spool to empty") { await publisher.spooledBatches == 0 }
+        let rejected = await publisher.rejectedCounts
+        let delivered = await publisher.deliveryCounts
+        #expect(rejected.batches == 1 && rejected.samples == 1, "\(rejected)")
+        #expect(delivered.batches == 2 && delivered.failedAttempts == 0, "\(delivered)")
+        #expect(try await Self.stored("http://127.0.0.1:\(port)", "node_load1") == 2)
+    }
+
+    // MARK: remote-write in
+
+    @Test("remote-write in from a real Prometheus and from vmagent: virtmon's statistics equal the sender's avg_over_time and count_over_time")
+    func remoteWriteIn() async throws {
+        let directory = try Self.directory("rw-in")
+        let collector = try await CollectorHarness()
+        defer { Task { await collector.stop() } }
+        let (exporterA, portA) = try await PrometheusPeers.startNodeExporter(directory)
+        let (exporterB, portB) = try await PrometheusPeers.startNodeExporter(directory)
+        defer { Task { await exporterA.stop(); await exporterB.stop() } }
+        let (prometheus, promPort) = try await PrometheusPeers.startPrometheus(directory.appendingPathComponent("prometheus"), config: """
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: node
+                static_configs: [{targets: ["127.0.0.1:\(portA)"]}]
+            remote_write:
+              - url: \(collector.base)/api/v1/write
+                authorization: {credentials: "\(CollectorHarness.adminToken)"}
+                queue_config: {batch_send_deadline: 1s}
+            """)
+        defer { Task { await prometheus.stop() } }
+        let (victoria, vmPort) = try await PrometheusPeers.startVictoria(directory.appendingPathComponent("victoria"))
+        defer { Task { await victoria.stop() } }
+        let scrape = directory.appendingPathComponent("vmagent.yml")
+        try """
+            global: {scrape_interval: 1s}
+            scrape_configs:
+              - job_name: node
+                static_configs: [{targets: ["127.0.0.1:\(portB)"]}]
+            """.write(to: scrape, atomically: true, encoding: .utf8)
+        // vmagent writes with project p1's token: its samples are p1's.
+        let vmagent = try PeerProcess(PrometheusPeers.vmagent!, [
+            "-promscrape.config=\(scrape.path)", "-remoteWrite.url=\(collector.base)/api/v1/write", "-remoteWrite.bearerToken=p1-token",
+            "-remoteWrite.url=http://127.0.0.1:\(vmPort)/api/v1/write", "-remoteWrite.flushInterval=1s",
+            "-remoteWrite.tmpDataPath=\(directory.appendingPathComponent("vmagent-data").path)", "-httpListenAddr=127.0.0.1:\(try CrashTests.freePort())",
+            "-loggerLevel=WARN",
+        ], log: directory.appendingPathComponent("vmagent.log"))
+        defer { Task { await vmagent.stop() } }
+        try await Task.sleep(for: .seconds(25))
+
+        for (sender, base, resource, token, project) in [
+            ("Prometheus", "http://127.0.0.1:\(promPort)", "127.0.0.1:\(portA)", CollectorHarness.adminToken, nil as String?),
+            ("vmagent → VictoriaMetrics", "http://127.0.0.1:\(vmPort)", "127.0.0.1:\(portB)", "p1-token", "p1"),
+        ] {
+            if sender.hasPrefix("vmagent") { _ = try await PrometheusPeers.get("\(base)/internal/force_flush") }
+            let extra = sender.hasPrefix("vmagent") ? "&nocache=1" : ""
+            let selector = "node_memory_MemAvailable_bytes{instance=\"\(resource)\"}"
+            // A window whose ends fall between scrapes, so an open or closed end makes no difference.
+            let points = try await PrometheusPeers.rawSamples(base, "\(selector)[15s]", at: Date().timeIntervalSince1970 - 3)
+            #expect(points.count >= 10, "\(sender): \(points.count) points")
+            guard points.count >= 10 else { continue }
+            let end = (points[points.count - 2].time + points[points.count - 1].time) / 2
+            let start = end - 10
+            let average = try #require(try await PrometheusPeers.query(base, "avg_over_time(\(selector)[10s])", at: end, extra: extra).first?.value)
+            let count = try #require(try await PrometheusPeers.query(base, "count_over_time(\(selector)[10s])", at: end, extra: extra).first?.value)
+            func stamp(_ seconds: Double) -> String {
+                WireTimestamp.format(Date(timeIntervalSince1970: seconds)).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            }
+            let query = "q.field=resource_id&q.op=eq&q.value=\(resource.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+                + "&q.field=timestamp&q.op=gt&q.value=\(stamp(start))&q.field=timestamp&q.op=le&q.value=\(stamp(end))"
+            let answer = try await collector.request(.GET, "/v2/meters/node_memory_MemAvailable_bytes/statistics?\(query)", token: token)
+            guard case .array(let rows)? = answer.json, case .object(let row)? = rows.first,
+                  case .number(let avg)? = row["avg"], case .number(let n)? = row["count"] else {
+                Issue.record("\(sender): virtmon answered \(answer.status) \(answer.text.prefix(400))")
+                continue
+            }
+            print("remote-write in from \(sender): 10 s window, sender avg \(average) over \(Int(count)), virtmon avg \(avg) over \(Int(n))")
+            #expect(n == count, "\(sender): virtmon counted \(n), the sender \(count)")
+            #expect(abs(avg - average) <= abs(average) * 1e-12, "\(sender): virtmon \(avg) vs \(average)")
+            let resources = try await collector.request(.GET, "/v2/resources/\(resource.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", token: token)
+            #expect(resources.status == 200, "\(resources.text.prefix(300))")
+            if let project { #expect(resources.text.contains("\"project_id\":\"\(project)\""), "\(resources.text.prefix(300))") }
+        }
+        // A body that is not remote-write is a 400 that says why, so the sender drops it instead of retrying.
+        let garbage = try await collector.request(.POST, "/api/v1/write", body: Data("not snappy".utf8))
+        #expect(garbage.status == 400 && garbage.text.contains("remote-write: the body is not") && garbage.text.contains("snappy"), "\(garbage.text)")
+    }
 }

@@ -23,6 +23,15 @@ enum PrometheusPeers {
         return BuiltExecutable.path("virtmon") == nil ? "the virtmon executable is not built (swift build)" : nil
     }
 
+    /// The peers a test started, stopped together when it ends, however it ends.
+    actor Started {
+        private var peers: [PeerProcess] = []
+        func add(_ peer: PeerProcess) { peers.append(peer) }
+        func stopAll() async {
+            for peer in peers.reversed() { await peer.stop() }
+        }
+    }
+
     struct PeerError: Error, CustomStringConvertible {
         var description: String
     }
