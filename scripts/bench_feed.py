@@ -2,13 +2,14 @@
 
     bench_feed.py virtmon PORT SECRET HOURS     # signed JSON batches to POST /api/v1/batches
     bench_feed.py prometheus PORT HOURS         # remote-write requests (protobuf + snappy) to /api/v1/write
+                                                # (with BENCH_TOKEN set: sent as a bearer token, for virtmon)
 
 200 VMs x 20 meters every 10 s over HOURS hours ending now (9 cumulative counters, 7 gauges that wander, 4
 constants), one batch/request per 10 s tick, plus one series ("bench.long") every 60 s over the 30 days before
 that. Both senders draw values from the same seeded generator, so they send identical numbers. Prints
 "SAMPLES SECONDS FAILURES". Needs python3-snappy for Prometheus.
 """
-import hashlib, hmac, http.client, queue, random, struct, sys, threading, time
+import hashlib, hmac, http.client, os, queue, random, struct, sys, threading, time
 from datetime import datetime, timezone
 
 TICK = 10
@@ -197,8 +198,9 @@ def prometheus(port, hours):
             yield len(batch), snappy.compress(b"".join(out)), {}
 
     # One connection: Prometheus refuses a series' samples that arrive out of order.
-    send_all(port, "/api/v1/write", make, {"Content-Type": "application/x-protobuf", "Content-Encoding": "snappy",
-                                           "X-Prometheus-Remote-Write-Version": "0.1.0"}, threads=1)
+    headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "snappy", "X-Prometheus-Remote-Write-Version": "0.1.0"}
+    if os.environ.get("BENCH_TOKEN"): headers["Authorization"] = "Bearer " + os.environ["BENCH_TOKEN"]
+    send_all(port, "/api/v1/write", make, headers, threads=1)
 
 
 if __name__ == "__main__":

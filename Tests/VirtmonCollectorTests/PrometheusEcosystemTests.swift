@@ -96,6 +96,7 @@ struct PrometheusEcosystemTests {
 
         guard let lab = LibvirtLab.directory else {
             print("⚠️  promtool ran on test-driver domains only: VIRTMON_LIBVIRT_LAB does not name a started lab (bash scripts/test.sh starts one as root)")
+            await agent.stop()
             return
         }
         let guest = try await DashboardBrowserTests.startLabGuest(lab: lab, in: directory)
@@ -110,6 +111,8 @@ struct PrometheusEcosystemTests {
         #expect(Set(labFindings).isSubset(of: allowed), "promtool on the lab agent: \(Set(labFindings).subtracting(allowed).sorted())")
         #expect(labPage.contains("libvirt_domain_memory_stats_rss_bytes{domain=\"\(guest)\"}"))
         #expect(labPage.contains("libvirt_domain_interface_stats_receive_bytes_total{domain=\"\(guest)\",target_device=\"vnet"))
+        await labAgent.stop()
+        await agent.stop()
     }
 
     // MARK: scraped by Prometheus
@@ -158,6 +161,8 @@ struct PrometheusEcosystemTests {
 
         guard let guest else {
             print("⚠️  the cpu_util agreement ran on test:///default's constant counters only: VIRTMON_LIBVIRT_LAB does not name a started lab")
+            await prometheus.stop()
+            await agent.stop()
             return
         }
         // A full minute of the real guest, then the rate over it against the cpu_util samples of the same cycles.
@@ -177,6 +182,8 @@ struct PrometheusEcosystemTests {
         print("lab guest over one minute: Prometheus rate/vCPUs \(prometheusPercent) %, virtmon cpu_util \(virtmonPercent) % (\(utilisation.count) cycles)")
         #expect(utilisation.count >= 50)
         #expect(abs(prometheusPercent - virtmonPercent) <= 2, "Prometheus \(prometheusPercent) % vs virtmon \(virtmonPercent) %")
+        await prometheus.stop()
+        await agent.stop()
     }
 
     // MARK: remote-write out
@@ -237,6 +244,7 @@ struct PrometheusEcosystemTests {
             #expect(inPrometheus == sent, "Prometheus holds \(inPrometheus) of \(sent) \(selector)")
             #expect(inVictoria == sent, "VictoriaMetrics holds \(inVictoria) of \(sent) \(selector)")
         }
+        await started.stopAll()
     }
 
     @Test("a receiver's 400 is final: the batch is dropped and counted, never retried, and the next batch goes through")
@@ -267,6 +275,7 @@ struct PrometheusEcosystemTests {
         #expect(rejected.batches == 1 && rejected.samples == 1, "\(rejected)")
         #expect(delivered.batches == 2 && delivered.failedAttempts == 0, "\(delivered)")
         #expect(try await Self.stored("http://127.0.0.1:\(port)", "node_load1") == 2)
+        await prometheus.stop()
     }
 
     // MARK: remote-write in
@@ -345,6 +354,11 @@ struct PrometheusEcosystemTests {
         }
         // A body that is not remote-write is a 400 that says why, so the sender drops it instead of retrying.
         let garbage = try await collector.request(.POST, "/api/v1/write", body: Data("not snappy".utf8))
+        await vmagent.stop()
+        await prometheus.stop()
+        await victoria.stop()
+        await exporterA.stop()
+        await exporterB.stop()
         #expect(garbage.status == 400 && garbage.text.contains("remote-write: the body is not") && garbage.text.contains("snappy"), "\(garbage.text)")
     }
 }

@@ -140,7 +140,8 @@ enum PrometheusPeers {
     /// findings (its meminfo names are camelCase), which are not virtmon's to fix.
     static func nodeExporterFindings(in directory: URL) async throws -> Set<String> {
         let (peer, port) = try await startNodeExporter(directory)
-        defer { Task { await peer.stop() } }
-        return Set(try await lint(try await get("http://127.0.0.1:\(port)/metrics").text, in: directory))
+        let findings = Set(try await lint(try await get("http://127.0.0.1:\(port)/metrics").text, in: directory))
+        await peer.stop()
+        return findings
     }
 }

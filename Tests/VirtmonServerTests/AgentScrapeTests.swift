@@ -69,7 +69,8 @@ struct AgentScrapeTests {
             sink: Recorder(latest: latest), host: "scrape-host", logger: logger)
         let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
         let endpoint = AgentEndpoint.application(
-            host: "127.0.0.1", port: 0, health: { (200, .object([:])) }, readings: { latest.all() }, logger: logger,
+            host: "127.0.0.1", port: 0, health: { (200, .object([:])) }, readings: { latest.all() },
+            libvirtUp: { await scheduler.pollsterStats()["vms/libvirt"]?.lastSucceeded }, logger: logger,
             onBound: { boundContinuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [endpoint, scheduler], logger: logger))
         let running = Task { try await group.run() }

@@ -27,6 +27,15 @@ public final class PeerProcess: Sendable {
 
     public var pid: Int32 { process.processIdentifier }
 
+    /// A peer nobody stopped (a test that failed early, a stop scheduled in a Task the runner did not wait for)
+    /// must not outlive the test process: it is killed when the last reference goes.
+    deinit {
+        if ProcessRunner.ended(process) == nil {
+            kill(process.processIdentifier, SIGKILL)
+            _ = ProcessRunner.reap(process)
+        }
+    }
+
     /// Stops it (SIGTERM, then SIGKILL after `grace`) and waits until it has ended.
     public func stop(grace: Duration = .seconds(10)) async {
         guard ProcessRunner.ended(process) == nil else { return }

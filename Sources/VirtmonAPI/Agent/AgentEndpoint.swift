@@ -18,7 +18,8 @@ public enum AgentEndpoint {
     /// The endpoint as a Service bound to `host:port` (0 picks a port; `onBound` learns which).
     public static func application(
         host: String, port: Int, health: @escaping Health,
-        readings: @escaping @Sendable () -> [Sample] = { [] }, timestamps: Bool = false, logger: Logger,
+        readings: @escaping @Sendable () -> [Sample] = { [] }, timestamps: Bool = false,
+        libvirtUp: @escaping @Sendable () async -> Bool? = { nil }, logger: Logger,
         onBound: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some Service {
         // The agent's figures are recorded through swift-metrics into the process registry this serves.
@@ -29,7 +30,8 @@ public enum AgentEndpoint {
             return JSONResponse.make(body, status: status)
         }
         router.get("/metrics") { _, _ in
-            let text = AgentExposition.render(readings(), timestamps: timestamps) + SelfMetrics.process.exposition()
+            let text = AgentExposition.render(readings(), timestamps: timestamps, libvirtUp: await libvirtUp())
+                + SelfMetrics.process.exposition()
             return JSONResponse.text(text, contentType: Exposition.contentType)
         }
         return Application(

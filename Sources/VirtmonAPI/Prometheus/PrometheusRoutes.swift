@@ -42,8 +42,18 @@ struct PrometheusRoutes: AuthenticatedRoutes {
                 }
                 let now = Date()
                 let validator = BatchValidator(limits: env.ingestor.limits)
+                // A series' samples share its names and metadata: those are checked on its first sample only.
+                var previous: Sample?
                 for (index, sample) in received.samples.enumerated() {
-                    try validator.validate(sample, now: now, at: "remote-write sample \(index) (\(sample.name))")
+                    let place = "remote-write sample \(index) (\(sample.name))"
+                    if let previous, previous.name == sample.name, previous.resourceID == sample.resourceID,
+                       previous.projectID == sample.projectID, previous.userID == sample.userID,
+                       previous.resourceMetadata == sample.resourceMetadata {
+                        try validator.validateValue(sample, now: now, at: place)
+                    } else {
+                        try validator.validate(sample, now: now, at: place)
+                    }
+                    previous = sample
                 }
                 if !received.samples.isEmpty {
                     try await env.ingestor.ingest(posted: received.samples, project: context.scope.project, transport: .remoteWrite, now: now)

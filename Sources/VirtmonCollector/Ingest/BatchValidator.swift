@@ -62,18 +62,24 @@ public struct BatchValidator: Sendable {
         try field("user_id", sample.userID, required: false)
         try field("source", sample.source, required: false)
         try field("message_id", sample.messageID, required: false)
+        try validateValue(sample, now: now, at: place)
+        let metadata = JSONValue.object(sample.resourceMetadata)
+        guard WireJSON.encodedLengthBound(metadata) <= limits.maxMetadataBytes
+            || WireJSON.encode(metadata).count <= limits.maxMetadataBytes
+        else {
+            throw IngestError(.invalid, "\(place).resource_metadata is larger than \(limits.maxMetadataBytes) bytes")
+        }
+    }
+
+    /// What differs from one sample of a series to the next: a finite volume and a sane timestamp. Enough for
+    /// the samples after the first of a series whose names and metadata were checked once (remote-write).
+    public func validateValue(_ sample: Sample, now: Date, at place: String) throws(IngestError) {
         guard sample.volume.isFinite else { throw IngestError(.invalid, "\(place).counter_volume is not a finite number") }
         guard sample.timestamp >= limits.earliestTimestamp else {
             throw IngestError(.invalid, "\(place).timestamp \(WireTimestamp.format(sample.timestamp)) is before \(WireTimestamp.format(limits.earliestTimestamp))")
         }
         guard sample.timestamp.timeIntervalSince(now) <= limits.maxFutureSkew else {
             throw IngestError(.invalid, "\(place).timestamp \(WireTimestamp.format(sample.timestamp)) is more than \(Int(limits.maxFutureSkew)) s in the future")
-        }
-        let metadata = JSONValue.object(sample.resourceMetadata)
-        guard WireJSON.encodedLengthBound(metadata) <= limits.maxMetadataBytes
-            || WireJSON.encode(metadata).count <= limits.maxMetadataBytes
-        else {
-            throw IngestError(.invalid, "\(place).resource_metadata is larger than \(limits.maxMetadataBytes) bytes")
         }
     }
 

@@ -243,6 +243,11 @@ public struct AgentRuntime: Sendable {
             let endpoint = AgentEndpoint.application(
                 host: listen.host, port: listen.port, health: AgentRuntime.health(scheduler: scheduler, publishers: publishers),
                 readings: { [readings] in readings?.all() ?? [] }, timestamps: metricsTimestamps,
+                libvirtUp: { [scheduler] in
+                    // The libvirt pollster's last run, in any source that polls it.
+                    let runs = await scheduler.pollsterStats().filter { $0.key.hasSuffix("/libvirt") && $0.value.runs > 0 }
+                    return runs.isEmpty ? nil : runs.values.contains { $0.lastSucceeded }
+                },
                 logger: logger, onBound: onListening)
             services.insert(.init(service: endpoint, serviceName: "agent endpoint \(listen)"), at: 0)
         }
