@@ -72,31 +72,31 @@ YAML
   sleep 2
 }
 
+# measured PID URL SERIES_PATTERN: scrape_cost and the number of series matching SERIES_PATTERN, then stops PID;
+# prints "ms_per_scrape rss_kib bytes series".
+measured() {
+  until curl -sf "$2" -o /dev/null; do sleep 0.1; done
+  local cost; cost=$(scrape_cost "$1" "$2")
+  local series; series=$(curl -sf "$2" | grep -c "$3")
+  kill "$1"; wait "$1" 2>/dev/null || true
+  echo "$cost $series"
+}
+
 echo "1. scraping $domains VMs ($scrapes scrapes each, 0.5 s apart)" >&2
 agent vms '["cpu", "cpu_util", "vcpus", "memory*", "disk.device.*", "network.*", "power.state", "virtmon.domain.read"]' "$uri"
-read -r vm_ms vm_rss vm_bytes < <(scrape_cost "$agent" "http://127.0.0.1:$agent_port/metrics")
-vm_series=$(curl -sf "http://127.0.0.1:$agent_port/metrics" | grep -c '^libvirt_')
-kill "$agent"; wait "$agent" 2>/dev/null || true
+read -r vm_ms vm_rss vm_bytes vm_series < <(measured "$agent" "http://127.0.0.1:$agent_port/metrics" '^libvirt_')
 port=$(free_port)
 prometheus-libvirt-exporter --libvirt.uri="$uri" --web.listen-address="127.0.0.1:$port" 2>"$work/exporter.log" &
 exporter=$!; pids+=("$exporter")
-until curl -sf "http://127.0.0.1:$port/metrics" -o /dev/null; do sleep 0.1; done
-read -r ex_ms ex_rss ex_bytes < <(scrape_cost "$exporter" "http://127.0.0.1:$port/metrics")
-ex_series=$(curl -sf "http://127.0.0.1:$port/metrics" | grep -c '^libvirt_')
-kill "$exporter"; wait "$exporter" 2>/dev/null || true
+read -r ex_ms ex_rss ex_bytes ex_series < <(measured "$exporter" "http://127.0.0.1:$port/metrics" '^libvirt_')
 
 echo "2. scraping the host" >&2
 agent host '["hardware.*"]' off
-read -r host_ms host_rss host_bytes < <(scrape_cost "$agent" "http://127.0.0.1:$agent_port/metrics")
-host_series=$(curl -sf "http://127.0.0.1:$agent_port/metrics" | grep -c '^node_\|^virtmon_host')
-kill "$agent"; wait "$agent" 2>/dev/null || true
+read -r host_ms host_rss host_bytes host_series < <(measured "$agent" "http://127.0.0.1:$agent_port/metrics" '^node_\|^virtmon_host')
 port=$(free_port)
 prometheus-node-exporter --web.listen-address="127.0.0.1:$port" >"$work/node-exporter.log" 2>&1 &
 ne=$!; pids+=("$ne")
-until curl -sf "http://127.0.0.1:$port/metrics" -o /dev/null; do sleep 0.1; done
-read -r ne_ms ne_rss ne_bytes < <(scrape_cost "$ne" "http://127.0.0.1:$port/metrics")
-ne_series=$(curl -sf "http://127.0.0.1:$port/metrics" | grep -c '^node_')
-kill "$ne"; wait "$ne" 2>/dev/null || true
+read -r ne_ms ne_rss ne_bytes ne_series < <(measured "$ne" "http://127.0.0.1:$port/metrics" '^node_')
 
 echo "3. remote-write ingest ($hours h of 200 VMs x 20 meters)" >&2
 # feed NAME PID PORT [TOKEN]: sends the stream, prints "samples cpu_ms seconds failures".

@@ -43,6 +43,7 @@ public enum MetricCatalogue {
         "virtmon_spool_dropped_batches_total": "Batches a full spool dropped (oldest first), by publisher.",
         "virtmon_spool_dropped_samples_total": "Samples in batches a full spool dropped, by publisher.",
         "virtmon_published_samples_total": "Samples a publisher delivered, by publisher.",
+        "virtmon_publisher_rejected_samples_total": "Samples in batches a destination refused for good (a remote-write 4xx other than 429), dropped, not retried, by publisher.",
     ]
 
     /// Histogram buckets for durations: 1 ms to 30 s.

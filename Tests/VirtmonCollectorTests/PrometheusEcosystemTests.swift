@@ -53,6 +53,17 @@ struct PrometheusEcosystemTests {
 
     // MARK: lint
 
+    /// The agent's page once it holds `once`, after checking promtool finds nothing on it beyond `allowed`.
+    static func linted(_ what: String, port: Int, once: String, allowed: Set<String>, in directory: URL) async throws -> String {
+        try await PrometheusPeers.waitFor("\(once) on \(what)'s /metrics") {
+            try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text.contains(once)
+        }
+        let page = try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text
+        let findings = Set(try await PrometheusPeers.lint(page, in: directory))
+        #expect(findings.isSubset(of: allowed), "promtool on \(what): \(findings.subtracting(allowed).sorted())")
+        return page
+    }
+
     @Test("promtool finds nothing on the agent's /metrics (200 test-driver domains, and the lab's real guest) or the collector's /federate that it does not find on node_exporter's own page")
     func lintClean() async throws {
         let directory = try Self.directory("lint")
@@ -64,12 +75,7 @@ struct PrometheusEcosystemTests {
             directory, libvirt: "test://\(node.path)", publishers: ["http://127.0.0.1:\(collector.httpPort)/api/v1/batches"],
             secret: CollectorHarness.secret)
         defer { Task { await agent.stop() } }
-        try await PrometheusPeers.waitFor("200 domains on /metrics") {
-            try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text.contains("libvirt_domains_number 200")
-        }
-        let page = try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text
-        let findings = try await PrometheusPeers.lint(page, in: directory)
-        #expect(Set(findings).isSubset(of: allowed), "promtool on the agent: \(Set(findings).subtracting(allowed).sorted())")
+        let page = try await Self.linted("the agent", port: port, once: "libvirt_domains_number 200", allowed: allowed, in: directory)
         let lines = page.split(separator: "\n")
         #expect(lines.filter { $0.hasPrefix("libvirt_domain_info_state{") }.count == 200)
         #expect(lines.filter { $0.hasPrefix("libvirt_domain_timed_out{") && $0.hasSuffix(" 0") }.count == 200)
@@ -103,12 +109,8 @@ struct PrometheusEcosystemTests {
         defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/virsh"), arguments: ["-c", "qemu:///system", "destroy", guest]) }
         let (labAgent, labPort) = try await Self.startAgent(directory, name: "lab", libvirt: "qemu:///system", publishers: ["log://"])
         defer { Task { await labAgent.stop() } }
-        try await PrometheusPeers.waitFor("the lab guest's disk on /metrics") {
-            try await PrometheusPeers.get("http://127.0.0.1:\(labPort)/metrics").text.contains("libvirt_domain_block_stats_read_bytes_total{domain=\"\(guest)\"")
-        }
-        let labPage = try await PrometheusPeers.get("http://127.0.0.1:\(labPort)/metrics").text
-        let labFindings = try await PrometheusPeers.lint(labPage, in: directory)
-        #expect(Set(labFindings).isSubset(of: allowed), "promtool on the lab agent: \(Set(labFindings).subtracting(allowed).sorted())")
+        let labPage = try await Self.linted("the lab's agent", port: labPort, once: "libvirt_domain_block_stats_read_bytes_total{domain=\"\(guest)\"",
+                                            allowed: allowed, in: directory)
         #expect(labPage.contains("libvirt_domain_memory_stats_rss_bytes{domain=\"\(guest)\"}"))
         #expect(labPage.contains("libvirt_domain_interface_stats_receive_bytes_total{domain=\"\(guest)\",target_device=\"vnet"))
         await labAgent.stop()
