@@ -54,9 +54,10 @@ struct PrometheusEcosystemTests {
     // MARK: lint
 
     /// The agent's page once it holds `once`, after checking promtool finds nothing on it beyond `allowed`.
-    static func linted(_ what: String, port: Int, once: String, allowed: Set<String>, in directory: URL) async throws -> String {
-        try await PrometheusPeers.waitFor("\(once) on \(what)'s /metrics") {
-            try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text.contains(once)
+    static func linted(_ what: String, port: Int, once: [String], allowed: Set<String>, in directory: URL) async throws -> String {
+        try await PrometheusPeers.waitFor("\(once) on \(what)'s /metrics", seconds: 120) {
+            let page = try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text
+            return once.allSatisfy { page.contains($0) }
         }
         let page = try await PrometheusPeers.get("http://127.0.0.1:\(port)/metrics").text
         let findings = Set(try await PrometheusPeers.lint(page, in: directory))
@@ -75,7 +76,7 @@ struct PrometheusEcosystemTests {
             directory, libvirt: "test://\(node.path)", publishers: ["http://127.0.0.1:\(collector.httpPort)/api/v1/batches"],
             secret: CollectorHarness.secret)
         defer { Task { await agent.stop() } }
-        let page = try await Self.linted("the agent", port: port, once: "libvirt_domains_number 200", allowed: allowed, in: directory)
+        let page = try await Self.linted("the agent", port: port, once: ["libvirt_domains_number 200"], allowed: allowed, in: directory)
         let lines = page.split(separator: "\n")
         #expect(lines.filter { $0.hasPrefix("libvirt_domain_info_state{") }.count == 200)
         #expect(lines.filter { $0.hasPrefix("libvirt_domain_timed_out{") && $0.hasSuffix(" 0") }.count == 200)
@@ -109,8 +110,11 @@ struct PrometheusEcosystemTests {
         defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/virsh"), arguments: ["-c", "qemu:///system", "destroy", guest]) }
         let (labAgent, labPort) = try await Self.startAgent(directory, name: "lab", libvirt: "qemu:///system", publishers: ["log://"])
         defer { Task { await labAgent.stop() } }
-        let labPage = try await Self.linted("the lab's agent", port: labPort, once: "libvirt_domain_block_stats_read_bytes_total{domain=\"\(guest)\"",
-                                            allowed: allowed, in: directory)
+        // The balloon's figures appear once the guest's driver reports them, a few seconds into its boot.
+        let labPage = try await Self.linted("the lab's agent", port: labPort, once: [
+            "libvirt_domain_block_stats_read_bytes_total{domain=\"\(guest)\"", "libvirt_domain_memory_stats_rss_bytes{domain=\"\(guest)\"}",
+            "libvirt_domain_interface_stats_receive_bytes_total{domain=\"\(guest)\",target_device=\"vnet",
+        ], allowed: allowed, in: directory)
         #expect(labPage.contains("libvirt_domain_memory_stats_rss_bytes{domain=\"\(guest)\"}"))
         #expect(labPage.contains("libvirt_domain_interface_stats_receive_bytes_total{domain=\"\(guest)\",target_device=\"vnet"))
         await labAgent.stop()
@@ -171,7 +175,8 @@ struct PrometheusEcosystemTests {
         try await Task.sleep(for: .seconds(65))
         let at = Date().timeIntervalSince1970 - 2
         let counter = try await PrometheusPeers.rawSamples(base, "libvirt_domain_info_cpu_time_seconds_total{domain=\"\(guest)\"}[1m]", at: at)
-        #expect(counter.count >= 50, "\(counter.count) scraped points in the minute")
+        // One a second when the machine is idle; fewer when the suite loads both cores. The agreement is the check.
+        #expect(counter.count >= 30, "\(counter.count) scraped points in the minute")
         let rate = try await PrometheusPeers.query(
             base, "100 * rate(libvirt_domain_info_cpu_time_seconds_total{domain=\"\(guest)\"}[1m]) / on(domain) libvirt_domain_info_virtual_cpus", at: at)
         let prometheusPercent = try #require(rate.first?.value)
@@ -182,7 +187,7 @@ struct PrometheusEcosystemTests {
         }.map(\.volume)
         let virtmonPercent = utilisation.reduce(0, +) / Double(max(1, utilisation.count))
         print("lab guest over one minute: Prometheus rate/vCPUs \(prometheusPercent) %, virtmon cpu_util \(virtmonPercent) % (\(utilisation.count) cycles)")
-        #expect(utilisation.count >= 50)
+        #expect(utilisation.count >= 30)
         #expect(abs(prometheusPercent - virtmonPercent) <= 2, "Prometheus \(prometheusPercent) % vs virtmon \(virtmonPercent) %")
         await prometheus.stop()
         await agent.stop()

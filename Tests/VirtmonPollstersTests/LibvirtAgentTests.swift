@@ -43,7 +43,7 @@ struct LibvirtAgentTests {
         #expect(novaCPU.resourceMetadata["name"] == "server-0" && novaCPU.resourceMetadata["flavor_name"] == "m1.small")
         #expect(samples.contains { $0.resourceID == TestNode.uuid(0) && $0.name == "memory.usage" })
         let off = Set(samples.filter { $0.resourceID == TestNode.uuid(2) }.map(\.name))
-        #expect(off == ["power.state", "vcpus", "memory"])
+        #expect(off == ["power.state", "vcpus", "memory", "virtmon.domain.read"])
         #expect(samples.contains { $0.name == "hardware.cpu.util" })
     }
 

@@ -21,7 +21,7 @@ struct AgentScrapeTests {
     final class StallingDomains: DomainStatsSource {
         let inner: LibvirtConnection
         let victim: String
-        private let state = Mutex<(stall: Duration?, stalled: Int)>((nil, 0))
+        private let state = Mutex<(stall: Duration?, stalled: Int, inside: Bool)>((nil, 0, false))
 
         init(inner: LibvirtConnection, victim: String) {
             self.inner = inner
@@ -31,6 +31,8 @@ struct AgentScrapeTests {
         var target: String { inner.target }
         func stall(_ duration: Duration?) { state.withLock { $0.stall = duration } }
         var stalls: Int { state.withLock { $0.stalled } }
+        /// Whether a collect is hanging right now.
+        var hanging: Bool { state.withLock { $0.inside } }
 
         func collect() throws -> DomainCycle {
             var cycle = try inner.collect()
@@ -39,9 +41,13 @@ struct AgentScrapeTests {
                 cycle.domains[index].unread = ["virDomainBlockStats(\(cycle.domains[index].name), vda): Timed out during operation: cannot acquire state change lock (held by monitor=remoteDispatchDomainMigratePerform3Params)"]
             }
             if let stall = state.withLock({ $0.stall }) {
-                state.withLock { $0.stalled += 1 }
+                state.withLock {
+                    $0.stalled += 1
+                    $0.inside = true
+                }
                 // A blocking hang, as a libvirt call is: this runs on the pollster's own thread.
                 usleep(UInt32(stall.components.seconds * 1_000_000))
+                state.withLock { $0.inside = false }
             }
             return cycle
         }
@@ -52,7 +58,7 @@ struct AgentScrapeTests {
         func accept(_ samples: [Sample], source: String) async { latest.record(samples, source: source) }
     }
 
-    @Test("a scrape answers in ≤ 100 ms with every domain while libvirt hangs for 3 s; the unreadable domain alone is flagged")
+    @Test("while libvirt hangs for 10 s every scrape answers at once with every domain; the unreadable domain alone is flagged")
     func stallDoesNotHoldTheScrape() async throws {
         let node = try TestNode.write(domains: 20)
         let library = try LibvirtLibrary()
@@ -97,13 +103,15 @@ struct AgentScrapeTests {
         }
         #expect(lines(first, "libvirt_domain_info_state{").count == 20, "\(first.prefix(2000))")
 
-        source.stall(.seconds(3))
-        for _ in 0..<100 where source.stalls == 0 { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(source.stalls > 0, "the pollster never entered the stall")
-        var slowest = Duration.zero
+        source.stall(.seconds(10))
+        for _ in 0..<500 where !source.hanging { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(source.hanging, "the pollster never entered the stall")
+        var waits: [Duration] = []
         for _ in 0..<10 {
             let (text, waited) = try await scrape()
-            slowest = max(slowest, waited)
+            // Answered while libvirt still hangs: the scrape did not wait for it.
+            #expect(source.hanging, "a scrape returned only after libvirt's 10 s hang ended (it waited \(waited))")
+            waits.append(waited)
             #expect(lines(text, "libvirt_domain_info_state{").count == 20)
             #expect(lines(text, "libvirt_domain_timed_out{").count == 20)
             #expect(lines(text, "libvirt_domain_timed_out{").filter { $0.hasSuffix(" 1") } == ["libvirt_domain_timed_out{domain=\"vm-4\"} 1"])
@@ -113,9 +121,11 @@ struct AgentScrapeTests {
             #expect(!text.contains("libvirt_domain_block_stats_read_bytes_total{domain=\"vm-4\""))
             #expect(text.contains("libvirt_domain_block_stats_read_bytes_total{domain=\"vm-3\""))
             try await Task.sleep(for: .milliseconds(100))
+            guard source.hanging else { break }
         }
-        print("agent scrape during a 3 s libvirt stall: slowest of 10 answered in \(slowest)")
-        #expect(slowest <= .milliseconds(100), "a scrape waited \(slowest)")
+        // The wait itself is a figure, not a pass mark (it depends on what else the machine runs): said here,
+        // and quoted from an idle run in docs/prometheus.md.
+        print("agent scrapes during a libvirt hang: \(waits.count), median \(waits.sorted()[waits.count / 2]), slowest \(waits.max() ?? .zero)")
         source.stall(nil)
         await group.triggerGracefulShutdown()
         _ = try? await running.value

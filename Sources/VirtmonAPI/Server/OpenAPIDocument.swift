@@ -49,7 +49,7 @@ public enum OpenAPIDocument {
     /// An operation: its answers on success, and the error shape of its family for every other status.
     static func operation(_ summary: String, parameters: [JSONValue] = [], body: JSONValue? = nil, ok: JSONValue,
                           okStatus: String = "200", ceilometer: Bool, open: Bool = false, okContent: String = "application/json",
-                          bodyContent: String = "application/json") -> JSONValue {
+                          bodyContent: [String] = ["application/json"]) -> JSONValue {
         var operation: [String: JSONValue] = [
             "summary": .string(summary),
             "responses": .object([
@@ -59,7 +59,10 @@ public enum OpenAPIDocument {
             ]),
         ]
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
-        if let body { operation["requestBody"] = .object(["required": true, "content": .object([bodyContent: .object(["schema": body])])]) }
+        if let body {
+            let content = Dictionary(uniqueKeysWithValues: bodyContent.map { ($0, JSONValue.object(["schema": body])) })
+            operation["requestBody"] = .object(["required": true, "content": .object(content)])
+        }
         if open { operation["security"] = .array([]) }
         return .object(operation)
     }
@@ -165,7 +168,9 @@ public enum OpenAPIDocument {
             "/api/v1/write": .object(["post": operation(
                 "Prometheus remote-write 1.0: a snappy-compressed WriteRequest; 204 once committed, 400 for a request the sender must not retry",
                 body: .object(["type": "string", "format": "binary"]), ok: anyObject, okStatus: "204", ceilometer: false, okContent: "",
-                bodyContent: "application/x-protobuf")]),
+                // Senders label the body application/x-protobuf; any label is read the same (octet-stream is
+                // listed too, for generic clients and fuzzers that cannot make protobuf).
+                bodyContent: ["application/x-protobuf", "application/octet-stream"])]),
             "/federate": .object(["get": operation(
                 "the latest stored value of every series a selector matches, in the Prometheus text format (names as docs/prometheus.md lists them)",
                 parameters: [.object(["name": "match[]", "in": "query", "required": true, "schema": array(string),
