@@ -181,12 +181,22 @@ struct PrometheusEcosystemTests {
             base, "100 * rate(libvirt_domain_info_cpu_time_seconds_total{domain=\"\(guest)\"}[1m]) / on(domain) libvirt_domain_info_virtual_cpus", at: at)
         let prometheusPercent = try #require(rate.first?.value)
         let first = try #require(counter.first?.time), last = try #require(counter.last?.time)
-        let utilisation = try Self.published(reference).filter {
-            $0.name == "cpu_util" && $0.resourceMetadata["instance_name"] == .string(guest)
-                && $0.timestamp.timeIntervalSince1970 > first + 0.0005 && $0.timestamp.timeIntervalSince1970 <= last + 0.0005
-        }.map(\.volume)
-        let virtmonPercent = utilisation.reduce(0, +) / Double(max(1, utilisation.count))
-        print("lab guest over one minute: Prometheus rate/vCPUs \(prometheusPercent) %, virtmon cpu_util \(virtmonPercent) % (\(utilisation.count) cycles)")
+        // Each cpu_util is the share over the interval since the cycle before it: weighted by those intervals, the
+        // cycles from the first scraped point to the last cover exactly the span rate() measures. (Cycles are not
+        // evenly spaced on a loaded machine, so a plain mean would not.)
+        let guestUtil = try Self.published(reference)
+            .filter { $0.name == "cpu_util" && $0.resourceMetadata["instance_name"] == .string(guest) }
+            .map { (time: $0.timestamp.timeIntervalSince1970, value: $0.volume) }.sorted { $0.time < $1.time }
+        var utilisation: [Double] = []
+        var weighted = 0.0, span = 0.0
+        for (index, point) in guestUtil.enumerated().dropFirst() where point.time > first + 0.0005 && point.time <= last + 0.0005 {
+            let interval = point.time - guestUtil[index - 1].time
+            weighted += point.value * interval
+            span += interval
+            utilisation.append(point.value)
+        }
+        let virtmonPercent = span > 0 ? weighted / span : 0
+        print("lab guest over one minute: Prometheus rate/vCPUs \(prometheusPercent) %, virtmon cpu_util \(virtmonPercent) % (\(utilisation.count) cycles over \(span) s)")
         #expect(utilisation.count >= 30)
         #expect(abs(prometheusPercent - virtmonPercent) <= 2, "Prometheus \(prometheusPercent) % vs virtmon \(virtmonPercent) %")
         await prometheus.stop()
