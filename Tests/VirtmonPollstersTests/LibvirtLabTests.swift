@@ -84,9 +84,9 @@ struct LibvirtLabTests {
         print("lab cpu_util: virtmon \(String(format: "%.2f", util)) %, QEMU /proc utime+stime \(String(format: "%.2f", procUtil)) % (1 vCPU, TCG, guest busy-looping)")
         #expect(abs(util - procUtil) <= 2, "cpu_util \(util) vs /proc \(procUtil)")
         // The guest busy-loops one vCPU, but it gets the share of the two cores the suite leaves it (30 % in a CI run
-        // with the dashboard's lab guest and Chromium beside it): the agreement above is the check; this only
-        // says the guest was busy at all.
-        #expect(util > 15, "the guest busy-loops one vCPU")
+        // with the dashboard's lab guest and Chromium beside it, 13.7 % once the Prometheus tests' guests joined):
+        // the agreement above is the check; this only says the guest was busy at all.
+        #expect(util > 5, "the guest busy-loops one vCPU")
 
         // Memory: balloon before and after filling 64 MiB.
         try await LibvirtLabTests.waitFor("busy-end", console: console)
