@@ -366,7 +366,13 @@ struct PrometheusEcosystemTests {
             }
             let query = "q.field=resource_id&q.op=eq&q.value=\(resource.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
                 + "&q.field=timestamp&q.op=gt&q.value=\(stamp(start))&q.field=timestamp&q.op=le&q.value=\(stamp(end))"
-            let answer = try await collector.request(.GET, "/v2/meters/node_memory_MemAvailable_bytes/statistics?\(query)", token: token)
+            // The sender may still be delivering the window's last samples: wait until virtmon holds as many.
+            var answer = try await collector.request(.GET, "/v2/meters/node_memory_MemAvailable_bytes/statistics?\(query)", token: token)
+            for _ in 0..<300 {
+                if case .array(let rows)? = answer.json, case .object(let row)? = rows.first, case .number(let n)? = row["count"], n >= count { break }
+                try await Task.sleep(for: .milliseconds(200))
+                answer = try await collector.request(.GET, "/v2/meters/node_memory_MemAvailable_bytes/statistics?\(query)", token: token)
+            }
             guard case .array(let rows)? = answer.json, case .object(let row)? = rows.first,
                   case .number(let avg)? = row["avg"], case .number(let n)? = row["count"] else {
                 Issue.record("\(sender): virtmon answered \(answer.status) \(answer.text.prefix(400))")
