@@ -66,7 +66,7 @@ enum PrometheusPeers {
                          "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
         if receiver { arguments.append("--web.enable-remote-write-receiver") }
         let peer = try PeerProcess(prometheus!, arguments, log: directory.appendingPathComponent("prometheus-\(port).log"))
-        try await waitFor("Prometheus on port \(port) to be ready (\(peer.log.path))") {
+        try await waitFor("Prometheus on port \(port) to be ready (\(peer.log.path))", seconds: 120) {
             try await get("http://127.0.0.1:\(port)/-/ready").status == 200
         }
         return (peer, port)
@@ -80,7 +80,7 @@ enum PrometheusPeers {
             "-storageDataPath=\(directory.appendingPathComponent("data").path)", "-httpListenAddr=127.0.0.1:\(port)",
             "-search.latencyOffset=0s", "-loggerLevel=WARN",
         ], log: directory.appendingPathComponent("victoria-\(port).log"))
-        try await waitFor("VictoriaMetrics on port \(port) to be ready (\(peer.log.path))") {
+        try await waitFor("VictoriaMetrics on port \(port) to be ready (\(peer.log.path))", seconds: 120) {
             try await get("http://127.0.0.1:\(port)/health").status == 200
         }
         return (peer, port)
