@@ -41,24 +41,36 @@ public enum Exposition {
         for sample in samples {
             let extra = extraLabels(sample)
             for exposed in PrometheusNames.families(for: sample) {
-                var labels = exposed.labels(of: sample)
-                if RemoteWriteMapping.isRemoteWritten(sample) { labels += RemoteWriteMapping.labels(of: sample) }
-                var names = Set(labels.map(\.0))
-                for (name, value) in extra where !names.contains(name) && !value.isEmpty {
-                    labels.append((name, value))
-                    names.insert(name)
-                }
-                let sorted = labels.sorted { $0.0 < $1.0 }.map { ExpositionSeries.Label(PrometheusNames.labelName($0.0), $0.1) }
+                let sorted = labels(exposed, of: sample, extra: extra)
                 let value = exposed.value(of: sample)
                 let series = ExpositionSeries(
                     family: exposed.family, kind: exposed.kind, help: exposed.help, labels: sorted, value: value,
-                    timestampMs: timestamps ? Int64((sample.timestamp.timeIntervalSince1970 * 1000).rounded()) : nil)
+                    timestampMs: timestamps ? milliseconds(sample.timestamp) : nil)
                 let key = SeriesIdentity(family: exposed.family, labels: sorted)
                 if let existing = byKey[key], existing.timestampMs ?? 0 > series.timestampMs ?? 0 { continue }
                 byKey[key] = series
             }
         }
         return Array(byKey.values)
+    }
+
+    /// The labels `exposed` gives `sample`: the table's, a remote-written sample's own, then each of `extra` the
+    /// family does not set itself; empty values left out, names made valid, sorted by name. The exposition and
+    /// remote-write out both label series through this.
+    static func labels(_ exposed: ExposedMeter, of sample: Sample, extra: [(String, String)]) -> [ExpositionSeries.Label] {
+        var labels = exposed.labels(of: sample)
+        if RemoteWriteMapping.isRemoteWritten(sample) { labels += RemoteWriteMapping.labels(of: sample) }
+        var names = Set(labels.map(\.0))
+        for (name, value) in extra where !names.contains(name) {
+            labels.append((name, value))
+            names.insert(name)
+        }
+        return labels.filter { !$0.1.isEmpty }.sorted { $0.0 < $1.0 }.map { ExpositionSeries.Label(PrometheusNames.labelName($0.0), $0.1) }
+    }
+
+    /// A time as Prometheus stamps samples: milliseconds since the epoch.
+    public static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     private struct SeriesIdentity: Hashable {

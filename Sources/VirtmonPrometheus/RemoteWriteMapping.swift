@@ -74,17 +74,12 @@ public enum RemoteWriteMapping {
         var byLabels: [[ExpositionSeries.Label]: [OutgoingSeries.Point]] = [:]
         for sample in samples {
             for family in PrometheusNames.families(for: sample) {
-                var labels = family.labels(of: sample)
-                if isRemoteWritten(sample) { labels += self.labels(of: sample) }
-                let names = Set(labels.map(\.0))
-                if !names.contains("instance") { labels.append(("instance", host)) }
-                if !names.contains("job") { labels.append(("job", job)) }
-                labels.append(("__name__", family.family))
-                let sorted = labels.filter { !$0.1.isEmpty }.sorted { $0.0 < $1.0 }
-                    .map { ExpositionSeries.Label($0.0 == "__name__" ? $0.0 : PrometheusNames.labelName($0.0), $0.1) }
-                byLabels[sorted, default: []].append(OutgoingSeries.Point(
-                    value: family.value(of: sample),
-                    timestampMs: Int64((sample.timestamp.timeIntervalSince1970 * 1000).rounded())))
+                // `__name__` is the one label name Prometheus reserves: added after the others are made valid.
+                var labels = Exposition.labels(family, of: sample, extra: [("instance", host), ("job", job)])
+                labels.append(ExpositionSeries.Label("__name__", family.family))
+                labels.sort { $0.name < $1.name }
+                byLabels[labels, default: []].append(OutgoingSeries.Point(
+                    value: family.value(of: sample), timestampMs: Exposition.milliseconds(sample.timestamp)))
             }
         }
         return byLabels.map { labels, points in

@@ -3,14 +3,14 @@ import Foundation
 /// Snappy's block format (what remote-write bodies are) through the system's libsnappy, bound at run time
 /// like libvirt and zlib, so the build needs no snappy headers. Debian: `libsnappy1v5`.
 public enum Snappy {
-    private typealias Compress = @convention(c) (UnsafePointer<CChar>?, Int, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int>?) -> Int32
-    private typealias Uncompress = @convention(c) (UnsafePointer<CChar>?, Int, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int>?) -> Int32
+    /// snappy_compress and snappy_uncompress: input, its length, output, the output's room in and length out.
+    private typealias Transform = @convention(c) (UnsafePointer<CChar>?, Int, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int>?) -> Int32
     private typealias MaxLength = @convention(c) (Int) -> Int
     private typealias UncompressedLength = @convention(c) (UnsafePointer<CChar>?, Int, UnsafeMutablePointer<Int>?) -> Int32
 
     private struct Functions: Sendable {
-        let compress: Compress
-        let uncompress: Uncompress
+        let compress: Transform
+        let uncompress: Transform
         let maxLength: MaxLength
         let uncompressedLength: UncompressedLength
     }
@@ -28,7 +28,7 @@ public enum Snappy {
               let length = dlsym(handle, "snappy_uncompressed_length")
         else { return .failure(.unavailable("\(libraryName) lacks the snappy-c functions (snappy_compress, snappy_uncompress)")) }
         return .success(Functions(
-            compress: unsafeBitCast(compress, to: Compress.self), uncompress: unsafeBitCast(uncompress, to: Uncompress.self),
+            compress: unsafeBitCast(compress, to: Transform.self), uncompress: unsafeBitCast(uncompress, to: Transform.self),
             maxLength: unsafeBitCast(maxLength, to: MaxLength.self),
             uncompressedLength: unsafeBitCast(length, to: UncompressedLength.self)))
     }()
@@ -44,15 +44,20 @@ public enum Snappy {
         let snappy = try loaded.get()
         var length = snappy.maxLength(data.count)
         var output = Data(count: length)
-        let status = output.withUnsafeMutableBytes { out in
-            data.withUnsafeBytes { input in
-                snappy.compress(input.baseAddress?.assumingMemoryBound(to: CChar.self), data.count,
-                                out.baseAddress?.assumingMemoryBound(to: CChar.self), &length)
-            }
-        }
+        let status = run(snappy.compress, data, into: &output, length: &length)
         guard status == 0 else { throw .invalid("snappy could not compress \(data.count) bytes (status \(status))") }
         output.count = length
         return output
+    }
+
+    /// Calls `transform` on `input`'s bytes into `output`'s; `length` is the room given and the bytes written.
+    private static func run(_ transform: Transform, _ input: Data, into output: inout Data, length: inout Int) -> Int32 {
+        output.withUnsafeMutableBytes { out in
+            input.withUnsafeBytes { bytes in
+                transform(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), input.count,
+                          out.baseAddress?.assumingMemoryBound(to: CChar.self), &length)
+            }
+        }
     }
 
     /// The bytes of one snappy block, refused when it would expand past `maxBytes` (a small body must not
@@ -69,12 +74,7 @@ public enum Snappy {
         }
         var output = Data(count: max(length, 1))
         var written = length
-        let status = output.withUnsafeMutableBytes { out in
-            data.withUnsafeBytes { input in
-                snappy.uncompress(input.baseAddress?.assumingMemoryBound(to: CChar.self), data.count,
-                                  out.baseAddress?.assumingMemoryBound(to: CChar.self), &written)
-            }
-        }
+        let status = run(snappy.uncompress, data, into: &output, length: &written)
         guard status == 0 else { throw .invalid("the body is not valid snappy block data (it is cut short or damaged)") }
         output.count = written
         return output

@@ -5,6 +5,7 @@ import NIOCore
 import ServiceLifecycle
 import Testing
 import VirtmonModel
+import VirtmonPrometheus
 import VirtmonPublishers
 import VirtmonTestSupport
 
@@ -48,8 +49,6 @@ struct PrometheusEcosystemTests {
         let text = try String(contentsOf: file, encoding: .utf8)
         return text.split(separator: "\n").compactMap { line in try? JSONDecoder().decode(Sample.self, from: Data(line.utf8)) }
     }
-
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     // MARK: lint
 
@@ -152,7 +151,7 @@ struct PrometheusEcosystemTests {
         // the agent published for that cycle, KB × 1024.
         let memory = try await PrometheusPeers.rawSamples(base, "node_memory_MemAvailable_bytes[30s]", at: Date().timeIntervalSince1970)
         let readings = Dictionary(try Self.published(reference).filter { $0.name == "hardware.memory.available" }
-            .map { (Self.milliseconds($0.timestamp), $0.volume * 1024) }, uniquingKeysWith: { first, _ in first })
+            .map { (Exposition.milliseconds($0.timestamp), $0.volume * 1024) }, uniquingKeysWith: { first, _ in first })
         var matched = 0
         for point in memory {
             guard let expected = readings[Int64((point.time * 1000).rounded())] else { continue }
