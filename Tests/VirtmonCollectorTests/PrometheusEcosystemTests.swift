@@ -124,6 +124,10 @@ struct PrometheusEcosystemTests {
 
     @Test("a real Prometheus scraping the agent: rate(cpu_time)/vCPUs agrees with virtmon's cpu_util within 2 points; node_memory_MemAvailable_bytes is the agent's read of /proc")
     func scrapedByPrometheus() async throws {
+        try await LabGuestTurns.take { try await scrapeAndCompare() }
+    }
+
+    func scrapeAndCompare() async throws {
         let directory = try Self.directory("scrape")
         let lab = LibvirtLab.directory
         var guest: String?

@@ -51,6 +51,10 @@ struct LibvirtLabTests {
     @Test("TCG Linux guest: cpu_util agrees with QEMU's /proc CPU time, memory.usage follows the balloon and rises by the filled amount, disk and network counters move",
           .enabled(if: LibvirtLabTests.lab != nil))
     func linuxGuest() async throws {
+        try await LabGuestTurns.take { try await measureLinuxGuest() }
+    }
+
+    func measureLinuxGuest() async throws {
         let lab = LibvirtLabTests.lab!
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-lab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)

@@ -37,3 +37,37 @@ public enum LibvirtLab {
         """
     }
 }
+
+/// Turns for the tests that measure a lab guest's CPU against another reading (virtmon against /proc, against a
+/// real Prometheus): one at a time, so that the TCG guests they each start do not take the two cores from one
+/// another mid-measurement. Tests in every target share it: they run in one process.
+public actor LabGuestTurns {
+    public static let shared = LabGuestTurns()
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// Runs `body` once no other turn is running.
+    public static func take<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await shared.acquire()
+        do {
+            let result = try await body()
+            await shared.release()
+            return result
+        } catch {
+            await shared.release()
+            throw error
+        }
+    }
+
+    private func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+}
