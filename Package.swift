@@ -70,6 +70,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The RabbitMQ C client (librabbitmq.so.4), bound at run time with dlopen behind a narrow C interface.
+        .target(name: "CRabbitMQ"),
+        // AMQP 0-9-1 through RabbitMQ: addresses, a blocking connection for one thread, queue topology.
+        .target(name: "VirtmonAMQP", dependencies: ["CRabbitMQ"]),
+        // Ceilometer's formats on the bus and on UDP: oslo.messaging notifications, msgpack datagrams, the
+        // per-sample signature, sample dicts.
+        .target(name: "VirtmonCeilometer", dependencies: ["VirtmonModel", .product(name: "Crypto", package: "swift-crypto")]),
         // libvirt, bound at run time with dlopen: the build needs no libvirt, the agent runs without it.
         .target(name: "VirtmonLibvirt"),
         .target(
@@ -83,7 +90,7 @@ let package = Package(
         .target(
             name: "VirtmonPublishers",
             dependencies: [
-                "VirtmonModel", "VirtmonThreads", "VirtmonNetwork", "VirtmonPrometheus",
+                "VirtmonModel", "VirtmonThreads", "VirtmonNetwork", "VirtmonPrometheus", "VirtmonAMQP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -170,6 +177,7 @@ let package = Package(
         .testTarget(name: "VirtmonModelTests", dependencies: ["VirtmonModel"]),
         .testTarget(name: "VirtmonThreadsTests", dependencies: ["VirtmonThreads"]),
         .testTarget(name: "VirtmonPrometheusTests", dependencies: ["VirtmonPrometheus", "VirtmonModel"]),
+        .testTarget(name: "VirtmonCeilometerTests", dependencies: ["VirtmonCeilometer", "VirtmonModel"]),
         .testTarget(
             name: "VirtmonAgentTests",
             dependencies: [

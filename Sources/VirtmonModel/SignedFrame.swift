@@ -1,6 +1,6 @@
 import Foundation
 
-/// The UDP datagram form of a batch: one header line, then the JSON body.
+/// The UDP datagram (and AMQP message) form of a batch: one header line, then the JSON body.
 ///
 /// `virtmon/1 <hex signature or ->\n<body>`. HTTP carries the same body with the signature in the
 /// `X-Virtmon-Signature` header instead.
@@ -8,6 +8,8 @@ public struct SignedFrame: Sendable, Hashable {
     public static let magic = "virtmon/1"
     /// The HTTP header that carries the signature.
     public static let signatureHeader = "X-Virtmon-Signature"
+    /// The content type of a frame carried as one AMQP message.
+    public static let contentType = "application/vnd.virtmon.frame"
 
     public var signature: String?
     public var body: Data

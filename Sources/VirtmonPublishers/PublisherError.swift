@@ -9,7 +9,7 @@ public enum PublisherError: Error, Equatable, CustomStringConvertible {
         case .invalidURL(let url, let reason): return "publisher '\(url)': \(reason)"
         case .unknownScheme(let url, let scheme):
             return "publisher '\(url)': unknown scheme '\(scheme)'; use log://, file:///PATH, udp://HOST:PORT, "
-                + "http://HOST:PORT/PATH or prometheus+http://HOST:PORT/api/v1/write"
+                + "http://HOST:PORT/PATH, prometheus+http://HOST:PORT/api/v1/write or amqp://USER:PASSWORD@HOST:5672/VHOST"
         case .io(let target, let reason): return "\(target): \(reason)"
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VirtmonModel
 import VirtmonPrometheus
+import VirtmonAMQP
 
 /// Makes publishers from URLs; the scheme picks the kind. The one place that knows every kind.
 ///
@@ -11,6 +12,8 @@ import VirtmonPrometheus
 /// - `http://HOST:PORT/PATH` (or `https://`): signed POSTs, spooled.
 /// - `prometheus+http://[USER:PASSWORD@]HOST:PORT/api/v1/write` (or `prometheus+https://`): remote-write 1.0
 ///   to Prometheus, VictoriaMetrics or any receiver, spooled.
+/// - `amqp://USER:PASSWORD@HOST:5672[,HOST:PORT…]/VHOST[?exchange=&routing_key=&queue=&quorum=&durable=&declare=]`:
+///   persistent, broker-confirmed messages through RabbitMQ, spooled.
 public struct PublisherFactory: Sendable {
     public let settings: PublisherSettings
     public let identity: AgentIdentity
@@ -35,6 +38,7 @@ public struct PublisherFactory: Sendable {
         case udp(host: String, port: UInt16)
         case http(url: String)
         case remoteWrite(url: String, target: String, user: String?, password: String?)
+        case amqp(AMQPAddress)
     }
 
     static func parse(_ url: String) throws(PublisherError) -> Kind {
@@ -96,6 +100,18 @@ public struct PublisherFactory: Sendable {
             var shown = components
             shown.password = components.password == nil ? nil : "***"
             return .remoteWrite(url: address, target: shown.string ?? address, user: components.user, password: components.password)
+        case "amqp":
+            do throws(AMQPError) {
+                let address = try AMQPAddress(url)
+                try address.refuseUnknownOptions(AMQPTransport.options)
+                _ = try address.flag("quorum", default: false)
+                _ = try address.flag("durable", default: true)
+                _ = try address.flag("declare", default: true)
+                if let reason = AMQPConnection.unavailableReason { throw AMQPError.libraryUnavailable(reason) }
+                return .amqp(address)
+            } catch {
+                throw .invalidURL(AMQPAddress.redacting(url), reason: error.description)
+            }
         default:
             throw .unknownScheme(url, scheme: String(scheme))
         }
@@ -116,6 +132,14 @@ public struct PublisherFactory: Sendable {
         case .remoteWrite(let address, let target, let user, let password):
             let auth = user.map { (user: $0, password: password ?? "") }
             return try spooling(RemoteWriteTransport(url: address, target: target, basicAuth: auth), key: target)
+        case .amqp(let address):
+            let transport: AMQPTransport
+            do throws(AMQPError) {
+                transport = try AMQPTransport(address: address)
+            } catch {
+                throw .invalidURL(address.description, reason: error.description)
+            }
+            return try spooling(transport, key: address.description)
         }
     }
 
