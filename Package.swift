@@ -73,7 +73,7 @@ let package = Package(
         // The RabbitMQ C client (librabbitmq.so.4), bound at run time with dlopen behind a narrow C interface.
         .target(name: "CRabbitMQ"),
         // AMQP 0-9-1 through RabbitMQ: addresses, a blocking connection for one thread, queue topology.
-        .target(name: "VirtmonAMQP", dependencies: ["CRabbitMQ"]),
+        .target(name: "VirtmonAMQP", dependencies: ["CRabbitMQ", "VirtmonThreads"]),
         // Ceilometer's formats on the bus and on UDP: oslo.messaging notifications, msgpack datagrams, the
         // per-sample signature, sample dicts.
         .target(name: "VirtmonCeilometer", dependencies: ["VirtmonModel", .product(name: "Crypto", package: "swift-crypto")]),
@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "VirtmonCollector",
             dependencies: [
-                "VirtmonModel", "VirtmonStorage", "VirtmonTelemetry", "VirtmonNetwork",
+                "VirtmonModel", "VirtmonStorage", "VirtmonTelemetry", "VirtmonNetwork", "VirtmonCeilometer", "VirtmonAMQP",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,7 +144,7 @@ let package = Package(
             name: "VirtmonServer",
             dependencies: [
                 "VirtmonModel", "VirtmonThreads", "VirtmonTelemetry", "VirtmonAgent", "VirtmonPollsters", "VirtmonPipeline", "VirtmonPublishers", "VirtmonLibvirt",
-                "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres", "VirtmonCollector", "VirtmonAPI",
+                "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres", "VirtmonCollector", "VirtmonAPI", "VirtmonAMQP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "VirtmonCollectorTests",
             dependencies: [
-                "VirtmonServer", "VirtmonCollector", "VirtmonAPI", "VirtmonStorage", "VirtmonStorageSQLite",
+                "VirtmonServer", "VirtmonCollector", "VirtmonAPI", "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonAMQP", "VirtmonPublishers",
                 "VirtmonTelemetry", "VirtmonTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

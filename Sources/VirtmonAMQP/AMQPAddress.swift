@@ -9,6 +9,10 @@ public struct AMQPAddress: Sendable, Hashable, CustomStringConvertible {
     public struct Node: Sendable, Hashable, CustomStringConvertible {
         public var host: String
         public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 

@@ -5,6 +5,9 @@ public enum MetricCatalogue {
         // The collector's ingest path.
         "virtmon_collector_batches_received_total": "Batches received, by transport.",
         "virtmon_collector_batches_stored_total": "Batches committed to storage.",
+        "virtmon_collector_amqp_connected": "1 while the collector is consuming from a RabbitMQ node, else 0.",
+        "virtmon_collector_amqp_messages_total": "Messages consumed from RabbitMQ, by outcome (stored, duplicate, requeued, dead_lettered).",
+        "virtmon_collector_amqp_connection_failures_total": "Failed or lost connections to RabbitMQ.",
         "virtmon_collector_samples_stored_total": "Samples committed to storage.",
         "virtmon_collector_events_stored_total": "Monitor events committed to storage.",
         "virtmon_collector_duplicate_batches_total": "Batches whose agent and sequence were already stored (retries and replays).",

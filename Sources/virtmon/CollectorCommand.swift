@@ -20,6 +20,8 @@ struct CollectorCommand: AsyncParsableCommand {
     var secret: String?
     @Option(name: .long, help: "Admin API token (env VIRTMON_ADMIN_TOKEN). Default: generated once into DATA_DIR/admin-token.")
     var adminToken: String?
+    @Option(name: .long, help: "RabbitMQ to consume from: amqp://USER:PASSWORD@HOST:5672/VHOST; repeat for the nodes of a cluster (env VIRTMON_AMQP, space-separated).")
+    var amqp: [String] = []
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
@@ -30,7 +32,7 @@ struct CollectorCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try CollectorOptions.resolve(
             file: config, listen: listen, udp: udp, storage: storage, dataDir: dataDir, secret: secret, adminToken: adminToken,
-            logLevel: logLevel)
+            amqp: amqp, logLevel: logLevel)
         let logger = LoggingBootstrap.logger(label: "virtmon.collector", level: config.logLevel)
         let runtime: CollectorRuntime
         do {
@@ -55,7 +57,7 @@ struct CollectorCommand: AsyncParsableCommand {
 enum CollectorOptions {
     static func resolve(
         file: String?, listen: String?, udp: String?, storage: String?, dataDir: String?, secret: String?, adminToken: String?,
-        logLevel: String?
+        amqp: [String] = [], logLevel: String?
     ) throws -> CollectorConfig {
         let environment = ProcessInfo.processInfo.environment
         var config = CollectorConfig(dataDir: AgentConfig.defaultDataDir())
@@ -82,6 +84,11 @@ enum CollectorOptions {
         if let value = dataDir ?? environment["VIRTMON_DATA_DIR"] { config.dataDir = value }
         if let value = secret ?? environment["VIRTMON_SECRET"] { config.secret = value }
         if let value = adminToken ?? environment["VIRTMON_ADMIN_TOKEN"] { config.adminToken = value }
+        let brokers = amqp.isEmpty ? (environment["VIRTMON_AMQP"]?.split(separator: " ").map(String.init) ?? []) : amqp
+        if !brokers.isEmpty {
+            if let problem = CollectorConfig.amqpProblem(brokers) { fail("--amqp: \(problem)") }
+            config.amqp = brokers
+        }
         if let logLevel { config.logLevel = logLevel }
         return config
     }

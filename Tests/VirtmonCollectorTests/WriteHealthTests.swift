@@ -15,9 +15,14 @@ import VirtmonStorage
 final class FailingWrites: Storage {
     let inner = MemoryStorage()
     let failing = Mutex(false)
+    /// Commits holding a sample of this meter fail (a message the store can never take).
+    let failingMeter = Mutex<String?>(nil)
 
     func commit(_ batch: IngestBatch) async throws -> CommitResult {
         if failing.withLock({ $0 }) { throw SQLiteLikeError(message: "disk I/O error (database or disk is full)") }
+        if let meter = failingMeter.withLock({ $0 }), batch.samples.contains(where: { $0.name == meter }) {
+            throw SQLiteLikeError(message: "value too long for type character varying(255)")
+        }
         return try await inner.commit(batch)
     }
     func samples(_ query: SampleQuery) async throws -> [StoredSample] { try await inner.samples(query) }

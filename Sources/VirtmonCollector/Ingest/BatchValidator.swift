@@ -10,7 +10,8 @@ public struct BatchValidator: Sendable {
     }
 
     /// Throws the first problem found; a batch is stored whole or not at all.
-    public func validate(_ batch: Batch, now: Date) throws(IngestError) {
+    /// - Parameter checkClock: refuse a `sent_at` outside the clock window (off for batches a broker held).
+    public func validate(_ batch: Batch, now: Date, checkClock: Bool = true) throws(IngestError) {
         guard batch.version == Batch.currentVersion else {
             throw IngestError(.unknownVersion, "batch version \(batch.version); this collector reads version \(Batch.currentVersion)")
         }
@@ -23,7 +24,7 @@ public struct BatchValidator: Sendable {
         try BatchValidator.refuseControlCharacters(batch.agent, "agent")
         try BatchValidator.refuseControlCharacters(batch.host, "host")
         guard batch.sequence <= UInt64(Int64.max) else { throw IngestError(.invalid, "seq \(batch.sequence) is out of range") }
-        guard abs(batch.sentAt.timeIntervalSince(now)) <= limits.clockWindow else {
+        guard !checkClock || abs(batch.sentAt.timeIntervalSince(now)) <= limits.clockWindow else {
             throw IngestError(
                 .stale,
                 "sent_at \(WireTimestamp.format(batch.sentAt)) is \(Int(batch.sentAt.timeIntervalSince(now))) s from the collector's clock; the window is ±\(Int(limits.clockWindow)) s")

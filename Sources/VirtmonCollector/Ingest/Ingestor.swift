@@ -16,6 +16,8 @@ public final class Ingestor: Sendable {
         case api
         /// Prometheus remote-write (`POST /api/v1/write`).
         case remoteWrite = "remote_write"
+        /// Messages consumed from RabbitMQ (virtmon agents' frames and Ceilometer's notifications).
+        case amqp
     }
 
     private let storage: any Storage
@@ -48,14 +50,40 @@ public final class Ingestor: Sendable {
 
     /// Takes one UDP datagram: the `virtmon/1 SIGNATURE` line, then the body.
     public func ingest(datagram: Data, now: Date = Date()) async throws(IngestError) -> IngestOutcome {
+        try await ingest(frame: datagram, transport: .udp, now: now)
+    }
+
+    /// Takes one signed frame (a UDP datagram, an AMQP message): the `virtmon/1 SIGNATURE` line, then the body.
+    public func ingest(frame data: Data, transport: Transport, now: Date = Date()) async throws(IngestError) -> IngestOutcome {
         let frame: SignedFrame
         do {
-            frame = try SignedFrame.decode(datagram)
+            frame = try SignedFrame.decode(data)
         } catch {
-            counters.received(Transport.udp.rawValue)
-            throw refuse(IngestError(.malformed, error.description), transport: .udp, what: "datagram")
+            counters.received(transport.rawValue)
+            throw refuse(IngestError(.malformed, error.description), transport: transport, what: transport == .udp ? "datagram" : "message")
         }
-        return try await ingest(body: frame.body, signature: frame.signature, transport: .udp, now: now)
+        return try await ingest(body: frame.body, signature: frame.signature, transport: transport, now: now)
+    }
+
+    /// Stores samples that came from Ceilometer (already read, with their signatures checked by the caller) as
+    /// one unit under `origin`, so that a message the broker delivers again is recognised and stored once.
+    public func ingest(ceilometer samples: [Sample], origin: BatchOrigin, transport: Transport, now: Date = Date()) async throws(IngestError) -> IngestOutcome {
+        counters.received(transport.rawValue)
+        do {
+            for (index, sample) in samples.enumerated() {
+                try validator.validate(sample, now: now, at: "samples[\(index)] (\(sample.name) of \(sample.resourceID.prefix(64)))")
+            }
+            let stored = try await commit(IngestBatch(origin: origin, samples: samples, receivedAt: now))
+            return stored ? .stored(samples: samples.count, events: 0) : .duplicate
+        } catch {
+            throw refuse(error, transport: transport, what: "Ceilometer samples")
+        }
+    }
+
+    /// Counts and logs (at a limited rate) a refusal found outside the ingestor (a forged Ceilometer sample).
+    public func refused(_ error: IngestError, transport: Transport, what: String) {
+        counters.received(transport.rawValue)
+        _ = refuse(error, transport: transport, what: what)
     }
 
     /// Takes one batch body and its signature (nil when the sender sent none).
@@ -102,7 +130,10 @@ public final class Ingestor: Sendable {
         } catch {
             throw IngestError(.malformed, "not a virtmon batch: \(error)")
         }
-        try validator.validate(batch, now: now)
+        // A message may wait in a durable queue for as long as every collector is away: that is what the bus
+        // is for, so its age is no reason to refuse it. Replays are still recognised by (agent, seq), which
+        // is remembered for the retention period.
+        try validator.validate(batch, now: now, checkClock: transport != .amqp)
         let stored = try await commit(IngestBatch(
             origin: BatchOrigin(agent: batch.agent, host: batch.host, sequence: batch.sequence),
             samples: batch.samples, events: batch.events, receivedAt: now))

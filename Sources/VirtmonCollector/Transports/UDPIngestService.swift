@@ -4,19 +4,22 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// Receives batches as UDP datagrams (best effort: there is no answer, refusals are only counted and logged).
+/// Receives batches as UDP datagrams (best effort: there is no answer, refusals are only counted and logged):
+/// virtmon's signed frames, and Ceilometer's UDP publisher's msgpack samples on the same port.
 public struct UDPIngestService: Service {
     private let host: String
     private let port: Int
     private let ingestor: Ingestor
+    private let ceilometer: CeilometerIngest?
     private let logger: Logger
     private let onBound: @Sendable (Int) -> Void
 
     /// `onBound` receives the port actually bound (useful with port 0).
-    public init(host: String, port: Int, ingestor: Ingestor, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(host: String, port: Int, ingestor: Ingestor, ceilometer: CeilometerIngest? = nil, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.host = host
         self.port = port
         self.ingestor = ingestor
+        self.ceilometer = ceilometer
         self.logger = logger
         self.onBound = onBound
     }
@@ -41,7 +44,11 @@ public struct UDPIngestService: Service {
                 for try await envelope in inbound {
                     let datagram = Data(envelope.data.readableBytesView)
                     // Refusals are counted and logged inside; UDP has nobody to answer.
-                    _ = try? await ingestor.ingest(datagram: datagram)
+                    if let ceilometer, CeilometerIngest.isMessagePack(datagram) {
+                        _ = try? await ceilometer.ingest(datagram: datagram)
+                    } else {
+                        _ = try? await ingestor.ingest(datagram: datagram)
+                    }
                 }
             }
         } onGracefulShutdown: {

@@ -1,4 +1,6 @@
 import Logging
+import VirtmonAMQP
+import VirtmonCollector
 import Yams
 
 /// Reads the `collector:` section of a virtmon YAML file (`ConfigLoader` reads the agent's sections of the same
@@ -20,7 +22,7 @@ extension CollectorConfig {
         case listen, udp, storage, data_dir, secret, admin_token, project_tokens, retention, maintenance_interval,
             clock_window, log_level, allow_unsigned_batches, max_statistics_rows, max_series_per_project,
             max_metadata_bytes, max_connections, max_connections_per_address, header_timeout, idle_timeout,
-            request_timeout, storage_startup_timeout, alarm_evaluation_interval
+            request_timeout, storage_startup_timeout, alarm_evaluation_interval, amqp, ceilometer_secret
     }
 
     mutating func read(_ reader: ConfigReader, _ node: Node) throws(ConfigError) {
@@ -68,6 +70,15 @@ extension CollectorConfig {
             case .request_timeout: connections.requestTimeout = try reader.duration(value, name, minimum: .seconds(1))
             case .storage_startup_timeout: storageStartupTimeout = try reader.duration(value, name, minimum: .seconds(1))
             case .alarm_evaluation_interval: alarmEvaluationInterval = try reader.duration(value, name, minimum: .seconds(1))
+            case .amqp:
+                let urls = try reader.stringList(value, name)
+                do throws(AMQPError) {
+                    _ = try AMQPIngestSettings(urls: urls)
+                } catch {
+                    throw reader.error(value, "\(name): \(error)")
+                }
+                amqp = urls
+            case .ceilometer_secret: ceilometerSecret = try reader.string(value, name)
             }
         }
     }
@@ -104,6 +115,18 @@ extension CollectorConfig {
 }
 
 extension CollectorConfig {
+    /// What is wrong with these `amqp://` URLs as one cluster's nodes, or nil.
+    public static func amqpProblem(_ urls: [String]) -> String? {
+        do throws(AMQPError) {
+            _ = try AMQPIngestSettings(urls: urls)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+}
+
+extension CollectorConfig {
     static func describe(_ key: Key) -> ConfigKey {
         let defaults = CollectorConfig(dataDir: "DATA_DIR")
         let path = "collector.\(key.rawValue)"
@@ -129,6 +152,8 @@ extension CollectorConfig {
         case .idle_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.idleTimeout), "An idle keep-alive connection is closed after this.")
         case .request_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.requestTimeout), "A query handler's deadline (then 503).")
         case .storage_startup_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.storageStartupTimeout), "How long an unreachable database is retried at start before the collector exits 2.")
+        case .amqp: ConfigKey(path, "amqp:// URL or a list (one cluster's nodes)", "", "RabbitMQ to consume agents' batches and Ceilometer's samples from (options in docs/scaling.md); also --amqp and VIRTMON_AMQP.")
+        case .ceilometer_secret: ConfigKey(path, "text", "as collector.secret", "Ceilometer's telemetry_secret, checking the per-sample signature of what Ceilometer publishes; empty accepts unsigned samples.")
         case .alarm_evaluation_interval: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.alarmEvaluationInterval), "How often every enabled alarm is evaluated; a committed batch evaluates the alarms on its meters at once (docs/alarms.md).")
         }
     }

@@ -12,6 +12,12 @@ public struct CollectorConfig: Sendable, Equatable {
     public var dataDir: String
     /// Shared HMAC secret agents sign with; empty accepts unsigned batches.
     public var secret = ""
+    /// Ceilometer's `telemetry_secret`, for the per-sample signatures of what Ceilometer publishes; nil uses
+    /// `secret`, empty accepts unsigned Ceilometer samples (as Ceilometer does).
+    public var ceilometerSecret: String?
+    /// RabbitMQ to consume from: `amqp://` URLs naming the nodes of one cluster (options on the first); empty
+    /// for none.
+    public var amqp: [String] = []
     /// nil: generated once and kept in DATA_DIR/admin-token.
     public var adminToken: String?
     /// token → project id.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import VirtmonAMQP
 import Synchronization
 import VirtmonAPI
 import VirtmonCollector
@@ -18,6 +19,8 @@ public struct CollectorRuntime: Sendable {
     /// Alarms: evaluated as batches commit and on a timer; their notifications delivered with retries.
     public let alarms: AlarmEvaluator
     public let notifier: AlarmNotifier
+    /// RabbitMQ to consume from, when configured.
+    let amqp: AMQPIngestSettings?
     /// This process's claim on the data dir, held as long as the runtime is.
     public let dataDirLock: DataDirLock
     let logger: Logger
@@ -50,9 +53,16 @@ public struct CollectorRuntime: Sendable {
         let alarms = AlarmEvaluator(storage: storage, notifier: notifier, interval: config.alarmEvaluationInterval,
                                     metrics: ingestor.counters.metrics, logger: logger)
         ingestor.onCommit { batch in alarms.committed(batch.samples, events: batch.events) }
+        let amqp: AMQPIngestSettings?
+        do {
+            amqp = config.amqp.isEmpty ? nil : try AMQPIngestSettings(urls: config.amqp)
+        } catch {
+            await storage.close()
+            throw CollectorStartError(message: "collector.amqp: \(error)")
+        }
         return CollectorRuntime(
             config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, alarms: alarms, notifier: notifier,
-            dataDirLock: lock, logger: logger, onBound: onBound)
+            amqp: amqp, dataDirLock: lock, logger: logger, onBound: onBound)
     }
 
     /// `sqlite:///PATH` or `postgres://…`.
@@ -106,9 +116,15 @@ public struct CollectorRuntime: Sendable {
             .init(service: notifier, serviceName: "alarm notifier"),
             .init(service: alarms, serviceName: "alarm evaluator"),
         ]
+        let ceilometer = CeilometerIngest(ingestor: ingestor, secret: config.ceilometerSecret ?? config.secret)
+        if let settings = amqp {
+            services.append(.init(
+                service: AMQPIngestService(settings: settings, ingestor: ingestor, ceilometer: ceilometer, logger: logger),
+                serviceName: "amqp"))
+        }
         if let udp = config.udp {
             services.append(.init(
-                service: UDPIngestService(host: udp.host, port: udp.port, ingestor: ingestor, logger: logger) { port in
+                service: UDPIngestService(host: udp.host, port: udp.port, ingestor: ingestor, ceilometer: ceilometer, logger: logger) { port in
                     if let (http, udp) = ports.set(udp: port, expectsUDP: expectsUDP) { notify(http, udp) }
                 },
                 serviceName: "udp"))
@@ -128,7 +144,8 @@ public struct CollectorRuntime: Sendable {
     public func run() async throws {
         logger.notice("virtmon collector starting", metadata: [
             "storage": "\(StorageURL.redacted(config.storageURL))", "listen": "\(config.listen)",
-            "udp": "\(config.udp.map(\.description) ?? "off")", "signed": "\(!config.secret.isEmpty)",
+            "udp": "\(config.udp.map(\.description) ?? "off")",
+            "amqp": "\(amqp.map(\.address.description) ?? "off")", "signed": "\(!config.secret.isEmpty)",
         ])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: serviceConfigurations(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
