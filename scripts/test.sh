@@ -31,6 +31,10 @@ command -v groff >/dev/null 2>&1 || packages+=(groff-base)
 ls /usr/lib/*/libsnappy.so.1 >/dev/null 2>&1 || packages+=(libsnappy1v5)
 [ -x /usr/bin/victoria-metrics ] || packages+=(victoria-metrics)
 [ -x /usr/bin/prometheus ] || packages+=(prometheus)
+# The message bus: a real RabbitMQ broker (started per test by scripts/rabbitmq.sh) and the C client the agent
+# and collector load at run time; HAProxy balances a collector fleet's HTTP and UDP ingest.
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
+ls /usr/lib/*/librabbitmq.so.4 >/dev/null 2>&1 || packages+=(librabbitmq4)
 # A real Alertmanager receives the alarms' alertmanager:// notifications.
 [ -x /usr/bin/prometheus-alertmanager ] || packages+=(prometheus-alertmanager)
 # The dashboard's browser test drives real headless Chromium through its WebDriver.
@@ -73,6 +77,16 @@ fi
 export VIRTMON_SCHEMATHESIS="$PWD/$fuzz_venv/bin/schemathesis"
 export VIRTMON_FUZZ_EXAMPLES="${VIRTMON_FUZZ_EXAMPLES:-10}"
 
+# --- oslo.messaging and msgpack, from PyPI: publish exactly what Ceilometer puts on the bus and on UDP --------
+oslo_venv=.build/oslo-venv
+if [ ! -x "$oslo_venv/bin/python" ] || ! "$oslo_venv/bin/python" -c 'import oslo_messaging, msgpack' 2>/dev/null; then
+  log "installing oslo.messaging and msgpack from PyPI into $oslo_venv"
+  rm -rf "$oslo_venv"
+  python3 -m venv "$oslo_venv"
+  "$oslo_venv/bin/pip" install -q --disable-pip-version-check 'oslo.messaging' 'msgpack'
+fi
+export VIRTMON_OSLO_PYTHON="$PWD/$oslo_venv/bin/python"
+
 # --- selenium, from PyPI: drives Chromium for the dashboard's browser test ----------------------------------
 browser_venv=.build/selenium-venv
 if [ ! -x "$browser_venv/bin/python" ] || ! "$browser_venv/bin/python" -c 'import selenium' 2>/dev/null; then
@@ -86,7 +100,12 @@ export VIRTMON_SELENIUM_PYTHON="$PWD/$browser_venv/bin/python"
 # --- Throwaway servers: each started under $run with its PID recorded, all stopped on exit ---------------
 run=$(mktemp -d /tmp/virtmon-test.XXXXXX)
 chmod 755 "$run"  # PostgreSQL runs as the postgres user and must reach its directory
+# Tests start their own RabbitMQ nodes under here (ThrowawayBroker); any a failed test left are stopped below.
+export VIRTMON_TEST_RUN="$run"
 stop_all() {
+  for broker in "$run"/rabbitmq-*; do
+    if [ -d "$broker" ]; then bash scripts/rabbitmq.sh stop "$broker" >/dev/null 2>&1 || true; fi
+  done
   bash scripts/libvirt-lab.sh stop "$run/libvirt" >/dev/null 2>&1 || true
   bash scripts/postgres.sh stop "$run/postgres" || true
   for pidfile in "$run"/*.pid; do

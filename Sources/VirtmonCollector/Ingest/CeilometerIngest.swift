@@ -8,7 +8,7 @@ import VirtmonStorage
 /// each sample's signature with Ceilometer's algorithm, and stores the samples through the `Ingestor`.
 ///
 /// As Ceilometer's own collector does, a sample whose signature does not match is dropped with a log line and
-/// counted (`bad_signature`), and the rest of its message is stored. A message is stored as one unit under an
+/// counted, one by one (`bad_signature`), and the rest of its message is stored. A message is stored as one unit under an
 /// origin made from its message id, so a redelivery is recognised; the `notifier://` publisher's per-meter
 /// copies (same samples, other messages) are recognised by the samples' own `message_id`s, remembered for the
 /// last `recentCapacity` samples.
@@ -75,11 +75,11 @@ public final class CeilometerIngest: Sendable {
         if forged > 0 {
             let name = values.first?["counter_name"]?.string ?? "?"
             ingestor.refused(IngestError(.badSignature, "\(forged) of \(values.count) Ceilometer samples (first: \(name.prefix(64))) from \(publisher.prefix(64)) have a message_signature that does not match (a different telemetry_secret, or altered); dropped"),
-                             transport: transport, what: "Ceilometer samples")
+                             transport: transport, what: "Ceilometer samples", count: forged)
         }
         if !unreadable.isEmpty {
             ingestor.refused(IngestError(.invalid, "\(unreadable.count) of \(values.count) Ceilometer samples from \(publisher.prefix(64)) unreadable; dropped: \(unreadable.prefix(3).joined(separator: "; "))"),
-                             transport: transport, what: "Ceilometer samples")
+                             transport: transport, what: "Ceilometer samples", count: unreadable.count)
         }
         let fresh = recent.withLock { recent in samples.filter { !recent.contains($0.messageID) } }
         guard !fresh.isEmpty else { return samples.isEmpty ? .stored(samples: 0, events: 0) : .duplicate }

@@ -80,10 +80,11 @@ public final class Ingestor: Sendable {
         }
     }
 
-    /// Counts and logs (at a limited rate) a refusal found outside the ingestor (a forged Ceilometer sample).
-    public func refused(_ error: IngestError, transport: Transport, what: String) {
+    /// Counts `count` refusals found outside the ingestor (forged Ceilometer samples), logged once at a limited rate.
+    public func refused(_ error: IngestError, transport: Transport, what: String, count: Int = 1) {
         counters.received(transport.rawValue)
         _ = refuse(error, transport: transport, what: what)
+        for _ in 1..<max(count, 1) { counters.refused(error.reason) }
     }
 
     /// Takes one batch body and its signature (nil when the sender sent none).

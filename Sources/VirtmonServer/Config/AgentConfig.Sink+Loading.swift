@@ -57,7 +57,7 @@ extension AgentConfig.Sink {
         return switch key {
         case .name: ConfigKey(path, "text (required)", "", "The sink's name, unique in the file. Default: one sink `default` with the rate transformer below and `log://`.")
         case .transformers: ConfigKey(path, "list", "", "Steps applied in order before publishing (keys below).")
-        case .publishers: ConfigKey(path, "URL or list (required)", "log://", "Destinations: `http(s)://HOST:PORT/api/v1/batches`, `udp://HOST:PORT`, `file:///PATH`, `log://`.")
+        case .publishers: ConfigKey(path, "URL or list (required)", "log://", "Destinations: `http(s)://HOST:PORT/api/v1/batches`, `udp://HOST:PORT`, `amqp://USER:PASS@HOST:5672/VHOST` (RabbitMQ, confirmed; docs/scaling.md), `file:///PATH`, `log://`.")
         }
     }
 }
