@@ -4,38 +4,52 @@ import VirtmonStorage
 
 extension PostgresChunkBackend {
     public func alarms(project: String?) async throws -> [Alarm] {
-        let (sql, values) = AlarmSQL.selectAlarms(.postgres, project: project)
-        return try await rows(sql, values) { try AlarmCoding.decode(Alarm.self, try $0.text(0), what: "alarm") }
+        try await attempt("reading alarms") {
+            let (sql, values) = AlarmSQL.selectAlarms(.postgres, project: project)
+            return try await rows(sql, values) { try AlarmCoding.decode(Alarm.self, try $0.text(0), what: "alarm") }
+        }
     }
 
     public func alarm(id: String) async throws -> Alarm? {
-        let (sql, values) = AlarmSQL.selectAlarm(.postgres, id: id)
-        return try await rows(sql, values) { try AlarmCoding.decode(Alarm.self, try $0.text(0), what: "alarm") }.first
+        try await attempt("reading an alarm") {
+            let (sql, values) = AlarmSQL.selectAlarm(.postgres, id: id)
+            return try await rows(sql, values) { try AlarmCoding.decode(Alarm.self, try $0.text(0), what: "alarm") }.first
+        }
     }
 
     public func saveAlarm(_ alarm: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws {
-        var statements = [AlarmSQL.upsertAlarm(.postgres, alarm)]
-        statements += changes.map { AlarmSQL.insertChange(.postgres, $0) }
-        statements += outbox.map { AlarmSQL.insertOutbox(.postgres, $0) }
-        _ = try await transaction(statements)
+        try await attempt("saving an alarm") {
+            var statements = [AlarmSQL.upsertAlarm(.postgres, alarm)]
+            statements += changes.map { AlarmSQL.insertChange(.postgres, $0) }
+            statements += outbox.map { AlarmSQL.insertOutbox(.postgres, $0) }
+            _ = try await transaction(statements)
+        }
     }
 
     public func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool {
-        try await transaction(AlarmSQL.deleteAlarm(.postgres, id: id, change: change)) > 0
+        try await attempt("deleting an alarm") {
+            try await transaction(AlarmSQL.deleteAlarm(.postgres, id: id, change: change)) > 0
+        }
     }
 
     public func outbox(limit: Int) async throws -> [OutboxEntry] {
-        let (sql, values) = AlarmSQL.selectOutbox(.postgres, limit: limit)
-        return try await rows(sql, values) { try AlarmSQL.outboxEntry($0) }
+        try await attempt("reading the alarm notification outbox") {
+            let (sql, values) = AlarmSQL.selectOutbox(.postgres, limit: limit)
+            return try await rows(sql, values) { try AlarmSQL.outboxEntry($0) }
+        }
     }
 
     public func removeFromOutbox(id: String) async throws {
-        _ = try await transaction([AlarmSQL.deleteOutbox(.postgres, id: id)])
+        try await attempt("removing a sent alarm notification") {
+            _ = try await transaction([AlarmSQL.deleteOutbox(.postgres, id: id)])
+        }
     }
 
     public func alarmHistory(alarmID: String?, project: String?, limit: Int) async throws -> [AlarmChange] {
-        let (sql, values) = AlarmSQL.selectHistory(.postgres, alarmID: alarmID, project: project, limit: limit)
-        return try await rows(sql, values) { try AlarmCoding.decode(AlarmChange.self, try $0.text(0), what: "alarm history row") }
+        try await attempt("reading alarm history") {
+            let (sql, values) = AlarmSQL.selectHistory(.postgres, alarmID: alarmID, project: project, limit: limit)
+            return try await rows(sql, values) { try AlarmCoding.decode(AlarmChange.self, try $0.text(0), what: "alarm history row") }
+        }
     }
 
     /// Statements in one transaction; how many rows the last one returned.

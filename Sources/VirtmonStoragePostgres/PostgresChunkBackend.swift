@@ -48,6 +48,10 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     private func migrate() async throws {
+        try await attempt("migrating the schema") { try await migrateNow() }
+    }
+
+    private func migrateNow() async throws {
         try await client.withTransaction(logger: logger) { connection in
             // One collector migrates at a time; the others wait here and then find nothing to do.
             try await connection.query("SELECT pg_advisory_xact_lock(4952777)", logger: logger)
@@ -101,125 +105,161 @@ public final class PostgresChunkBackend: ChunkBackend {
     // MARK: the chunk engine's tables
 
     public func load() async throws -> ChunkBackendState {
-        var state = ChunkBackendState()
-        state.series = try await rows(ChunkSQL.selectSeries(.postgres)) { try RowShapes.series($0) }
-        state.wal = try await rows(ChunkSQL.selectWAL) { try RowShapes.wal($0) }
-        state.spans = try await spans()
-        let ids = try await rows(ChunkSQL.selectMaxIDs(.postgres)) { (try $0.int64(0), try $0.int64(1)) }.first ?? (0, 0)
-        (state.maxChunkID, state.maxRollupID) = ids
-        state.rawHorizon = try await rows(ChunkSQL.selectRawHorizon) { try $0.int64(0) }.first
-        state.hasLegacy = try await rows("SELECT to_regclass('samples') IS NOT NULL") { try $0.bool(0) }.first ?? false
-        return state
+        try await attempt("loading the series catalogue and write-ahead records at start-up") {
+            var state = ChunkBackendState()
+            state.series = try await rows(ChunkSQL.selectSeries(.postgres)) { try RowShapes.series($0) }
+            state.wal = try await rows(ChunkSQL.selectWAL) { try RowShapes.wal($0) }
+            state.spans = try await spans()
+            let ids = try await rows(ChunkSQL.selectMaxIDs(.postgres)) { (try $0.int64(0), try $0.int64(1)) }.first ?? (0, 0)
+            (state.maxChunkID, state.maxRollupID) = ids
+            state.rawHorizon = try await rows(ChunkSQL.selectRawHorizon) { try $0.int64(0) }.first
+            state.hasLegacy = try await rows("SELECT to_regclass('samples') IS NOT NULL") { try $0.bool(0) }.first ?? false
+            return state
+        }
     }
 
     public func spans() async throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)] {
-        var spans: [Int64: (first: Int64, last: Int64, walThrough: Int64)] = [:]
-        for span in try await rows(ChunkSQL.selectSpans, [], { try RowShapes.span($0) }) {
-            spans[span.series] = (span.first, span.last, span.walThrough)
+        try await attempt("reading the series spans") {
+            var spans: [Int64: (first: Int64, last: Int64, walThrough: Int64)] = [:]
+            for span in try await rows(ChunkSQL.selectSpans, [], { try RowShapes.span($0) }) {
+                spans[span.series] = (span.first, span.last, span.walThrough)
+            }
+            return spans
         }
-        return spans
     }
 
     /// One transaction: the batch's (agent, seq) first, so that a repeat is refused before anything else.
     public func apply(_ write: ChunkWrite) async throws -> CommitResult {
-        try await client.withTransaction(logger: logger) { connection in
-            func run(_ sql: String, _ values: [SQLValue]) async throws -> Int {
-                var count = 0
-                for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: self.bindings(values)), logger: self.logger) {
-                    count += 1
+        try await attempt("committing a batch") {
+            try await client.withTransaction(logger: logger) { connection in
+                func run(_ sql: String, _ values: [SQLValue]) async throws -> Int {
+                    var count = 0
+                    for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: self.bindings(values)), logger: self.logger) {
+                        count += 1
+                    }
+                    return count
                 }
-                return count
+                if let origin = write.origin {
+                    let (sql, values) = SQLStatements.recordBatch(.postgres, origin, receivedAt: write.receivedAt)
+                    // Nothing was written: committing the empty transaction is the same as rolling it back.
+                    if try await run(sql, values) == 0 { return CommitResult.duplicate }
+                }
+                for (sql, values) in ChunkSQL.statements(.postgres, write, limit: 60_000) { _ = try await run(sql, values) }
+                return CommitResult.stored
             }
-            if let origin = write.origin {
-                let (sql, values) = SQLStatements.recordBatch(.postgres, origin, receivedAt: write.receivedAt)
-                // Nothing was written: committing the empty transaction is the same as rolling it back.
-                if try await run(sql, values) == 0 { return CommitResult.duplicate }
-            }
-            for (sql, values) in ChunkSQL.statements(.postgres, write, limit: 60_000) { _ = try await run(sql, values) }
-            return CommitResult.stored
         }
     }
 
     public func chunks(series: [Int64]?, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredChunk] {
-        let (sql, values) = ChunkSQL.selectChunks(.postgres, series: series, from: from, to: to, visibleThrough: visibleThrough)
-        return try await rows(sql, values) { try RowShapes.chunk($0) }
+        try await attempt("reading chunks") {
+            let (sql, values) = ChunkSQL.selectChunks(.postgres, series: series, from: from, to: to, visibleThrough: visibleThrough)
+            return try await rows(sql, values) { try RowShapes.chunk($0) }
+        }
     }
 
     public func chunks(ids: [Int64]) async throws -> [StoredChunk] {
-        var result: [StoredChunk] = []
-        for part in ids.parts(of: 20_000) {
-            let (sql, values) = ChunkSQL.selectChunks(.postgres, ids: part)
-            result += try await rows(sql, values) { try RowShapes.chunk($0) }
+        try await attempt("reading chunks") {
+            var result: [StoredChunk] = []
+            for part in ids.parts(of: 20_000) {
+                let (sql, values) = ChunkSQL.selectChunks(.postgres, ids: part)
+                result += try await rows(sql, values) { try RowShapes.chunk($0) }
+            }
+            return result
         }
-        return result
     }
 
     public func chunks(straddling cutoff: Int64) async throws -> [StoredChunk] {
-        let (sql, values) = ChunkSQL.selectStraddling(.postgres, cutoff: cutoff)
-        return try await rows(sql, values) { try RowShapes.chunk($0) }
+        try await attempt("reading chunks") {
+            let (sql, values) = ChunkSQL.selectStraddling(.postgres, cutoff: cutoff)
+            return try await rows(sql, values) { try RowShapes.chunk($0) }
+        }
     }
 
     public func rollups(series: [Int64]?, resolution: Int64, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredRollup] {
-        let (sql, values) = ChunkSQL.selectRollups(.postgres, series: series, resolution: resolution, from: from, to: to, visibleThrough: visibleThrough)
-        return try await rows(sql, values) { try RowShapes.rollup($0) }
+        try await attempt("reading rollups") {
+            let (sql, values) = ChunkSQL.selectRollups(.postgres, series: series, resolution: resolution, from: from, to: to, visibleThrough: visibleThrough)
+            return try await rows(sql, values) { try RowShapes.rollup($0) }
+        }
     }
 
     public func rollups(chunks: [Int64]) async throws -> [StoredRollup] {
-        var result: [StoredRollup] = []
-        for part in chunks.parts(of: 20_000) {
-            let (sql, values) = ChunkSQL.selectRollups(.postgres, chunks: part)
-            result += try await rows(sql, values) { try RowShapes.rollup($0) }
+        try await attempt("reading rollups") {
+            var result: [StoredRollup] = []
+            for part in chunks.parts(of: 20_000) {
+                let (sql, values) = ChunkSQL.selectRollups(.postgres, chunks: part)
+                result += try await rows(sql, values) { try RowShapes.rollup($0) }
+            }
+            return result
         }
-        return result
     }
 
     public func chunkCatalog(below: Int) async throws -> [ChunkInfo] {
-        try await rows(ChunkSQL.selectCatalog(.postgres), [.integer(Int64(below))]) { try RowShapes.chunkInfo($0) }
+        try await attempt("listing chunks for maintenance") {
+            try await rows(ChunkSQL.selectCatalog(.postgres), [.integer(Int64(below))]) { try RowShapes.chunkInfo($0) }
+        }
     }
 
     public func deleteChunks(endingBefore cutoff: Int64) async throws -> Int {
-        let sql = "WITH gone AS (DELETE FROM chunks WHERE last_ts < $1 RETURNING count, superseded_by) SELECT COALESCE(SUM(count) FILTER (WHERE superseded_by IS NULL), 0)::bigint FROM gone"
-        return Int(try await rows(sql, [.integer(cutoff)]) { try $0.int64(0) }.first ?? 0)
+        try await attempt("deleting chunks past retention") {
+            let sql = "WITH gone AS (DELETE FROM chunks WHERE last_ts < $1 RETURNING count, superseded_by) SELECT COALESCE(SUM(count) FILTER (WHERE superseded_by IS NULL), 0)::bigint FROM gone"
+            return Int(try await rows(sql, [.integer(cutoff)]) { try $0.int64(0) }.first ?? 0)
+        }
     }
 
     public func deleteRollups(resolution: Int64, before cutoff: Int64) async throws {
-        try await run(ChunkSQL.deleteRollups(.postgres, resolution: resolution, before: cutoff))
+        try await attempt("deleting rollups past retention") {
+            try await run(ChunkSQL.deleteRollups(.postgres, resolution: resolution, before: cutoff))
+        }
     }
 
     public func purgeSuperseded(chunksThrough: Int64, rollupsThrough: Int64) async throws {
-        try await run(ChunkSQL.purgeSuperseded(.postgres, chunksThrough: chunksThrough, rollupsThrough: rollupsThrough))
+        try await attempt("purging compacted chunks") {
+            try await run(ChunkSQL.purgeSuperseded(.postgres, chunksThrough: chunksThrough, rollupsThrough: rollupsThrough))
+        }
     }
 
     public func deleteEvents(before cutoff: Int64) async throws {
-        try await run(ChunkSQL.deleteEvents(.postgres, before: cutoff))
+        try await attempt("deleting events past retention") {
+            try await run(ChunkSQL.deleteEvents(.postgres, before: cutoff))
+        }
     }
 
     public func deleteEmptySeries(_ candidates: [Int64]) async throws -> [Int64] {
-        var deleted: [Int64] = []
-        for part in candidates.parts(of: 10_000) {
-            let (sql, values) = ChunkSQL.deleteEmptySeries(.postgres, candidates: part)
-            deleted += try await rows(sql, values) { try $0.int64(0) }
+        try await attempt("deleting empty series") {
+            var deleted: [Int64] = []
+            for part in candidates.parts(of: 10_000) {
+                let (sql, values) = ChunkSQL.deleteEmptySeries(.postgres, candidates: part)
+                deleted += try await rows(sql, values) { try $0.int64(0) }
+            }
+            return deleted
         }
-        return deleted
     }
 
     public func stats() async throws -> StorageStats {
-        var stats = try await rows(ChunkSQL.selectStats(.postgres)) { try RowShapes.stats($0) }.first ?? StorageStats()
-        stats.databaseBytes = Int(try await rows("SELECT pg_database_size(current_database())::bigint") { try $0.int64(0) }.first ?? 0)
-        return stats
+        try await attempt("reading storage statistics") {
+            var stats = try await rows(ChunkSQL.selectStats(.postgres)) { try RowShapes.stats($0) }.first ?? StorageStats()
+            stats.databaseBytes = Int(try await rows("SELECT pg_database_size(current_database())::bigint") { try $0.int64(0) }.first ?? 0)
+            return stats
+        }
     }
 
     public func legacySamples(after afterID: Int64, limit: Int) async throws -> [(id: Int64, stored: StoredSample)] {
-        try await rows(ChunkSQL.selectLegacy(.postgres), [.integer(afterID), .integer(Int64(limit))]) { try RowShapes.legacySample($0) }
+        try await attempt("migrating samples of an older schema") {
+            try await rows(ChunkSQL.selectLegacy(.postgres), [.integer(afterID), .integer(Int64(limit))]) { try RowShapes.legacySample($0) }
+        }
     }
 
     public func events(_ query: EventQuery) async throws -> [Event] {
-        let (sql, values) = ChunkSQL.selectEvents(.postgres, query)
-        return try await rows(sql, values) { try RowShapes.event($0) }
+        try await attempt("reading events") {
+            let (sql, values) = ChunkSQL.selectEvents(.postgres, query)
+            return try await rows(sql, values) { try RowShapes.event($0) }
+        }
     }
 
     public func hosts() async throws -> [HostRecord] {
-        try await rows(ChunkSQL.selectHosts(.postgres)) { try RowShapes.host($0) }
+        try await attempt("reading the hosts") {
+            try await rows(ChunkSQL.selectHosts(.postgres)) { try RowShapes.host($0) }
+        }
     }
 
     public func close() async {

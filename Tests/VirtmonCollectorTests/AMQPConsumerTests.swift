@@ -58,7 +58,7 @@ struct AMQPConsumerTests {
     func storageFailureRequeues() async throws {
         if let reason = ThrowawayBroker.unavailableReason { Issue.record("SKIPPED LOUDLY: \(reason)"); return }
         let broker = try await ThrowawayBroker(name: "requeue")
-        defer { Task { await broker.stop() } }
+        defer { broker.discard() }
         let consumer = try Consumer(url: broker.url + "?prefetch=10")
         let transport = try AMQPTransport(address: try AMQPAddress(broker.url))
         for seq in 1...10 { try await Self.publish(transport, seq: UInt64(seq)) }
@@ -88,7 +88,7 @@ struct AMQPConsumerTests {
     func poisonIsDeadLettered() async throws {
         if let reason = ThrowawayBroker.unavailableReason { Issue.record("SKIPPED LOUDLY: \(reason)"); return }
         let broker = try await ThrowawayBroker(name: "poison")
-        defer { Task { await broker.stop() } }
+        defer { broker.discard() }
         let consumer = try Consumer(url: broker.url + "?prefetch=20&max_deliveries=3")
         let transport = try AMQPTransport(address: try AMQPAddress(broker.url))
         try await Self.publish(transport, seq: 1)
@@ -126,7 +126,7 @@ struct AMQPConsumerTests {
     func unroutableAndBadAddresses() async throws {
         if let reason = ThrowawayBroker.unavailableReason { Issue.record("SKIPPED LOUDLY: \(reason)"); return }
         let broker = try await ThrowawayBroker(name: "unroutable")
-        defer { Task { await broker.stop() } }
+        defer { broker.discard() }
         let transport = try AMQPTransport(address: try AMQPAddress(broker.url + "?declare=false&exchange=amq.topic"))
         await #expect(throws: DeliveryError.self) { try await Self.publish(transport, seq: 1) }
         do {

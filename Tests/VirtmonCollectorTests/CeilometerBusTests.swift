@@ -39,7 +39,7 @@ struct CeilometerBusTests {
             return
         }
         let broker = try await ThrowawayBroker(name: "ceilometer")
-        defer { Task { await broker.stop() } }
+        defer { broker.discard() }
         let harness = try await CollectorHarness { config in
             config.amqp = [broker.url]
             config.ceilometerSecret = Self.telemetrySecret

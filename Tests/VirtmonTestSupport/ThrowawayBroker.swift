@@ -62,14 +62,18 @@ public final class ThrowawayBroker: Sendable {
         return nil
     }
 
-    /// A test that ends without stopping it must not leave a broker behind.
-    deinit {
+    /// Ends the node at once and removes its directory: what a test's `defer` calls, since an asynchronous
+    /// stop scheduled there would never run once the test process exits (and the broker would outlive it).
+    public func discard() {
         let pidFile = directory.appendingPathComponent("rabbitmq.pid")
         if let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             kill(pid, SIGKILL)
         }
         try? FileManager.default.removeItem(at: directory)
     }
+
+    /// A test that ends without stopping it must not leave a broker behind.
+    deinit { discard() }
 
     /// A port P where P, P+20000 and P+20001 are all free: the broker listens on P and takes the other two for
     /// Erlang distribution and its own epmd.
