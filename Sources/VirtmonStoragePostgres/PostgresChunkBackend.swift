@@ -48,7 +48,7 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     private func migrate() async throws {
-        try await attempt("migrating the schema") { try await migrateNow() }
+        try await attempt("migrating the schema") { [self] in try await migrateNow() }
     }
 
     private func migrateNow() async throws {
@@ -105,7 +105,7 @@ public final class PostgresChunkBackend: ChunkBackend {
     // MARK: the chunk engine's tables
 
     public func load() async throws -> ChunkBackendState {
-        try await attempt("loading the series catalogue and write-ahead records at start-up") {
+        try await attempt("loading the series catalogue and write-ahead records at start-up") { [self] in
             var state = ChunkBackendState()
             state.series = try await rows(ChunkSQL.selectSeries(.postgres)) { try RowShapes.series($0) }
             state.wal = try await rows(ChunkSQL.selectWAL) { try RowShapes.wal($0) }
@@ -119,7 +119,7 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     public func spans() async throws -> [Int64: (first: Int64, last: Int64, walThrough: Int64)] {
-        try await attempt("reading the series spans") {
+        try await attempt("reading the series spans") { [self] in
             var spans: [Int64: (first: Int64, last: Int64, walThrough: Int64)] = [:]
             for span in try await rows(ChunkSQL.selectSpans, [], { try RowShapes.span($0) }) {
                 spans[span.series] = (span.first, span.last, span.walThrough)
@@ -130,7 +130,7 @@ public final class PostgresChunkBackend: ChunkBackend {
 
     /// One transaction: the batch's (agent, seq) first, so that a repeat is refused before anything else.
     public func apply(_ write: ChunkWrite) async throws -> CommitResult {
-        try await attempt("committing a batch") {
+        try await attempt("committing a batch") { [self] in
             try await client.withTransaction(logger: logger) { connection in
                 func run(_ sql: String, _ values: [SQLValue]) async throws -> Int {
                     var count = 0
@@ -151,14 +151,14 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     public func chunks(series: [Int64]?, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredChunk] {
-        try await attempt("reading chunks") {
+        try await attempt("reading chunks") { [self] in
             let (sql, values) = ChunkSQL.selectChunks(.postgres, series: series, from: from, to: to, visibleThrough: visibleThrough)
             return try await rows(sql, values) { try RowShapes.chunk($0) }
         }
     }
 
     public func chunks(ids: [Int64]) async throws -> [StoredChunk] {
-        try await attempt("reading chunks") {
+        try await attempt("reading chunks") { [self] in
             var result: [StoredChunk] = []
             for part in ids.parts(of: 20_000) {
                 let (sql, values) = ChunkSQL.selectChunks(.postgres, ids: part)
@@ -169,21 +169,21 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     public func chunks(straddling cutoff: Int64) async throws -> [StoredChunk] {
-        try await attempt("reading chunks") {
+        try await attempt("reading chunks") { [self] in
             let (sql, values) = ChunkSQL.selectStraddling(.postgres, cutoff: cutoff)
             return try await rows(sql, values) { try RowShapes.chunk($0) }
         }
     }
 
     public func rollups(series: [Int64]?, resolution: Int64, from: Int64, to: Int64, visibleThrough: Int64) async throws -> [StoredRollup] {
-        try await attempt("reading rollups") {
+        try await attempt("reading rollups") { [self] in
             let (sql, values) = ChunkSQL.selectRollups(.postgres, series: series, resolution: resolution, from: from, to: to, visibleThrough: visibleThrough)
             return try await rows(sql, values) { try RowShapes.rollup($0) }
         }
     }
 
     public func rollups(chunks: [Int64]) async throws -> [StoredRollup] {
-        try await attempt("reading rollups") {
+        try await attempt("reading rollups") { [self] in
             var result: [StoredRollup] = []
             for part in chunks.parts(of: 20_000) {
                 let (sql, values) = ChunkSQL.selectRollups(.postgres, chunks: part)
@@ -194,38 +194,38 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     public func chunkCatalog(below: Int) async throws -> [ChunkInfo] {
-        try await attempt("listing chunks for maintenance") {
+        try await attempt("listing chunks for maintenance") { [self] in
             try await rows(ChunkSQL.selectCatalog(.postgres), [.integer(Int64(below))]) { try RowShapes.chunkInfo($0) }
         }
     }
 
     public func deleteChunks(endingBefore cutoff: Int64) async throws -> Int {
-        try await attempt("deleting chunks past retention") {
+        try await attempt("deleting chunks past retention") { [self] in
             let sql = "WITH gone AS (DELETE FROM chunks WHERE last_ts < $1 RETURNING count, superseded_by) SELECT COALESCE(SUM(count) FILTER (WHERE superseded_by IS NULL), 0)::bigint FROM gone"
             return Int(try await rows(sql, [.integer(cutoff)]) { try $0.int64(0) }.first ?? 0)
         }
     }
 
     public func deleteRollups(resolution: Int64, before cutoff: Int64) async throws {
-        try await attempt("deleting rollups past retention") {
+        try await attempt("deleting rollups past retention") { [self] in
             try await run(ChunkSQL.deleteRollups(.postgres, resolution: resolution, before: cutoff))
         }
     }
 
     public func purgeSuperseded(chunksThrough: Int64, rollupsThrough: Int64) async throws {
-        try await attempt("purging compacted chunks") {
+        try await attempt("purging compacted chunks") { [self] in
             try await run(ChunkSQL.purgeSuperseded(.postgres, chunksThrough: chunksThrough, rollupsThrough: rollupsThrough))
         }
     }
 
     public func deleteEvents(before cutoff: Int64) async throws {
-        try await attempt("deleting events past retention") {
+        try await attempt("deleting events past retention") { [self] in
             try await run(ChunkSQL.deleteEvents(.postgres, before: cutoff))
         }
     }
 
     public func deleteEmptySeries(_ candidates: [Int64]) async throws -> [Int64] {
-        try await attempt("deleting empty series") {
+        try await attempt("deleting empty series") { [self] in
             var deleted: [Int64] = []
             for part in candidates.parts(of: 10_000) {
                 let (sql, values) = ChunkSQL.deleteEmptySeries(.postgres, candidates: part)
@@ -236,7 +236,7 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     public func stats() async throws -> StorageStats {
-        try await attempt("reading storage statistics") {
+        try await attempt("reading storage statistics") { [self] in
             var stats = try await rows(ChunkSQL.selectStats(.postgres)) { try RowShapes.stats($0) }.first ?? StorageStats()
             stats.databaseBytes = Int(try await rows("SELECT pg_database_size(current_database())::bigint") { try $0.int64(0) }.first ?? 0)
             return stats
@@ -244,20 +244,20 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     public func legacySamples(after afterID: Int64, limit: Int) async throws -> [(id: Int64, stored: StoredSample)] {
-        try await attempt("migrating samples of an older schema") {
+        try await attempt("migrating samples of an older schema") { [self] in
             try await rows(ChunkSQL.selectLegacy(.postgres), [.integer(afterID), .integer(Int64(limit))]) { try RowShapes.legacySample($0) }
         }
     }
 
     public func events(_ query: EventQuery) async throws -> [Event] {
-        try await attempt("reading events") {
+        try await attempt("reading events") { [self] in
             let (sql, values) = ChunkSQL.selectEvents(.postgres, query)
             return try await rows(sql, values) { try RowShapes.event($0) }
         }
     }
 
     public func hosts() async throws -> [HostRecord] {
-        try await attempt("reading the hosts") {
+        try await attempt("reading the hosts") { [self] in
             try await rows(ChunkSQL.selectHosts(.postgres)) { try RowShapes.host($0) }
         }
     }
