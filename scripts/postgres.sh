@@ -24,7 +24,7 @@ case "${1:-}" in
         || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=50" start >/dev/null \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=200" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     head -1 "$dir/data/postmaster.pid" > "$dir/postgres.pid"
     if $fresh; then

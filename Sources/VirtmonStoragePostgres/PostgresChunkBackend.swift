@@ -12,11 +12,14 @@ public final class PostgresChunkBackend: ChunkBackend {
     let logger: Logger
     /// The connection string without its password, for logs.
     public let displayURL: String
+    /// How long one statement or transaction may go unanswered before it fails; nil waits as long as it takes.
+    /// Start-up (migration, loading) always waits: it is bounded by the probe and by another collector's migration.
+    public let statementTimeout: Duration?
 
     /// Connects, migrates and opens the engine over the database.
     public static func open(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres"), options: ChunkStoreOptions = ChunkStoreOptions(),
-                            startupTimeout: Duration = .seconds(30)) async throws -> ChunkStore {
-        let backend = try await PostgresChunkBackend(url: url, logger: logger, startupTimeout: startupTimeout)
+                            startupTimeout: Duration = .seconds(30), statementTimeout: Duration? = nil) async throws -> ChunkStore {
+        let backend = try await PostgresChunkBackend(url: url, logger: logger, startupTimeout: startupTimeout, statementTimeout: statementTimeout)
         do {
             return try await ChunkStore(backend: backend, options: options)
         } catch {
@@ -29,7 +32,9 @@ public final class PostgresChunkBackend: ChunkBackend {
     /// that cannot be reached or refuses is retried with backoff for up to `startupTimeout`, with a warning per
     /// attempt naming the server and its reason; then this throws `PostgresStartError` (the pool alone would
     /// retry for ever and never say why).
-    public init(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres"), startupTimeout: Duration = .seconds(30)) async throws {
+    public init(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres"), startupTimeout: Duration = .seconds(30),
+                statementTimeout: Duration? = nil) async throws {
+        self.statementTimeout = statementTimeout
         let configuration = try PostgresConnectionSettings.configuration(from: url)
         try await PostgresConnectionSettings.probe(configuration, url: StorageURL.redacted(url), logger: logger, timeout: startupTimeout)
         self.logger = logger
@@ -48,7 +53,7 @@ public final class PostgresChunkBackend: ChunkBackend {
     }
 
     private func migrate() async throws {
-        try await attempt("migrating the schema") { [self] in try await migrateNow() }
+        try await attempt("migrating the schema", deadline: .some(nil)) { [self] in try await migrateNow() }
     }
 
     private func migrateNow() async throws {
@@ -105,7 +110,7 @@ public final class PostgresChunkBackend: ChunkBackend {
     // MARK: the chunk engine's tables
 
     public func load() async throws -> ChunkBackendState {
-        try await attempt("loading the series catalogue and write-ahead records at start-up") { [self] in
+        try await attempt("loading the series catalogue and write-ahead records at start-up", deadline: .some(nil)) { [self] in
             var state = ChunkBackendState()
             state.series = try await rows(ChunkSQL.selectSeries(.postgres)) { try RowShapes.series($0) }
             state.wal = try await rows(ChunkSQL.selectWAL) { try RowShapes.wal($0) }

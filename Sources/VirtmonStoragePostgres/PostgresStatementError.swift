@@ -63,27 +63,26 @@ public struct PostgresStatementError: Error, CustomStringConvertible {
 }
 
 extension PostgresChunkBackend {
-    /// How long one statement (or transaction) may go without an answer before it fails. postgres-nio's pool
-    /// waits for a connection for ever while the server is away; a commit that never returns would hold an
-    /// agent's request or a broker's message indefinitely, where failing lets HTTP answer 503 and AMQP requeue.
-    /// A commit that did reach the server before the deadline is recognised when retried, by its (agent, seq).
-    static let statementDeadline: Duration = .seconds(15)
-
     /// Runs `body`, turning whatever it throws into a `PostgresStatementError` naming `purpose`, and failing it
-    /// after `statementDeadline`. Cancellation passes through unchanged (a stopping collector is not a database
-    /// failure).
-    func attempt<T: Sendable>(_ purpose: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// after `deadline` (the backend's `statementTimeout` unless given). postgres-nio's pool waits for a
+    /// connection for ever while the server is away; a commit that never returns would hold an agent's request
+    /// or a broker's message indefinitely, where failing lets HTTP answer 503 and AMQP requeue. A commit that did
+    /// reach the server before the deadline is recognised when retried, by its (agent, seq). Cancellation passes
+    /// through unchanged (a stopping collector is not a database failure).
+    func attempt<T: Sendable>(_ purpose: String, deadline: Duration?? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = deadline ?? statementTimeout
         do {
+            guard let limit else { return try await body() }
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body() }
                 group.addTask {
-                    try await Task.sleep(for: Self.statementDeadline)
+                    try await Task.sleep(for: limit)
                     return nil
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let value = first else {
                     throw PostgresStatementError(purpose: purpose, database: displayURL,
-                                                 reason: "no answer within \(Self.statementDeadline.components.seconds) s (the server is away, restarting or overloaded)")
+                                                 reason: "no answer within \(limit.components.seconds) s (the server is away, restarting or overloaded)")
                 }
                 return value
             }

@@ -42,6 +42,15 @@ struct StorageCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
+            // Compacting rewrites chunks: not while a collector writes the same PostgreSQL database.
+            let release: (@Sendable () async -> Void)?
+            do {
+                release = try await CollectorRuntime.claimDatabase(target.url, purpose: "virtmon storage compact",
+                                                                   logger: Logger(label: "virtmon.storage"), timeout: .seconds(2))
+            } catch {
+                FileHandle.standardError.write(Data("virtmon: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
             let (store, lock) = try await StorageCommand.open(target.url)
             defer { withExtendedLifetime(lock) {} }
             var report = try await store.maintain(at: Date(), sealAll: true)
@@ -54,6 +63,7 @@ struct StorageCommand: AsyncParsableCommand {
             _ = try await store.maintain(at: Date(), sealAll: true)
             let stats = try await store.stats()
             await store.close()
+            await release?()
             StorageCommand.print(stats, json: target.json)
         }
     }

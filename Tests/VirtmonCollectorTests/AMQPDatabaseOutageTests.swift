@@ -57,6 +57,7 @@ struct AMQPDatabaseOutageTests {
         defer { broker.discard() }
         let harness = try await CollectorHarness { config in
             config.storage = url
+            config.storageTimeout = .seconds(5)
             config.amqp = [broker.url + "?prefetch=10"]
         }
         defer { Task { await harness.stop() } }

@@ -57,7 +57,7 @@ final class CollectorHarness: Sendable {
     func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
-        await runtime.storage.close()
+        await runtime.close()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -22,7 +22,7 @@ extension CollectorConfig {
         case listen, udp, storage, data_dir, secret, admin_token, project_tokens, retention, maintenance_interval,
             clock_window, log_level, allow_unsigned_batches, max_statistics_rows, max_series_per_project,
             max_metadata_bytes, max_connections, max_connections_per_address, header_timeout, idle_timeout,
-            request_timeout, storage_startup_timeout, alarm_evaluation_interval, amqp, ceilometer_secret
+            request_timeout, storage_startup_timeout, storage_timeout, alarm_evaluation_interval, amqp, ceilometer_secret
     }
 
     mutating func read(_ reader: ConfigReader, _ node: Node) throws(ConfigError) {
@@ -69,6 +69,7 @@ extension CollectorConfig {
             case .idle_timeout: connections.idleTimeout = try reader.duration(value, name, minimum: .seconds(1))
             case .request_timeout: connections.requestTimeout = try reader.duration(value, name, minimum: .seconds(1))
             case .storage_startup_timeout: storageStartupTimeout = try reader.duration(value, name, minimum: .seconds(1))
+            case .storage_timeout: storageTimeout = try reader.duration(value, name, minimum: .seconds(1))
             case .alarm_evaluation_interval: alarmEvaluationInterval = try reader.duration(value, name, minimum: .seconds(1))
             case .amqp:
                 let urls = try reader.stringList(value, name)
@@ -152,6 +153,7 @@ extension CollectorConfig {
         case .idle_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.idleTimeout), "An idle keep-alive connection is closed after this.")
         case .request_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.requestTimeout), "A query handler's deadline (then 503).")
         case .storage_startup_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.storageStartupTimeout), "How long an unreachable database is retried at start before the collector exits 2.")
+        case .storage_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.storageTimeout), "How long one PostgreSQL statement may go unanswered (server away, restarting, overloaded) before the batch fails: HTTP answers 503, the bus requeues.")
         case .amqp: ConfigKey(path, "amqp:// URL or a list (one cluster's nodes)", "", "RabbitMQ to consume agents' batches and Ceilometer's samples from (options in docs/scaling.md); also --amqp and VIRTMON_AMQP.")
         case .ceilometer_secret: ConfigKey(path, "text", "as collector.secret", "Ceilometer's telemetry_secret, checking the per-sample signature of what Ceilometer publishes; empty accepts unsigned samples.")
         case .alarm_evaluation_interval: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.alarmEvaluationInterval), "How often every enabled alarm is evaluated; a committed batch evaluates the alarms on its meters at once (docs/alarms.md).")

@@ -32,6 +32,8 @@ public struct CollectorConfig: Sendable, Equatable {
     public var clockWindow: Duration = .seconds(300)
     /// How long an unreachable or refusing database is retried at start before the collector gives up.
     public var storageStartupTimeout: Duration = .seconds(30)
+    /// How long one PostgreSQL statement may go unanswered (server away or overloaded) before it fails.
+    public var storageTimeout: Duration = .seconds(30)
     public var logLevel = "info"
     /// With project tokens and no secret anyone could post batches into any project: refused at start
     /// unless this is set, and warned about loudly when it is.

@@ -23,6 +23,8 @@ public struct CollectorRuntime: Sendable {
     let amqp: AMQPIngestSettings?
     /// This process's claim on the data dir, held as long as the runtime is.
     public let dataDirLock: DataDirLock
+    /// With PostgreSQL, this collector's claim on the database (one writer per database until the fleet lands).
+    let writerLock: PostgresWriterLock?
     let logger: Logger
     /// Called with the bound HTTP and UDP ports (useful with port 0).
     let onBound: @Sendable (_ http: Int?, _ udp: Int?) -> Void
@@ -42,7 +44,16 @@ public struct CollectorRuntime: Sendable {
             logger.warning("UNSIGNED BATCHES ACCEPTED: project tokens are configured but no agent secret is; anyone who can reach the ingest port can store samples under any project (collector.allow_unsigned_batches is true)")
         }
         let lock = try DataDirLock.acquire(config.dataDir, role: .collector, purpose: purpose)
-        let storage = try await openStorage(config.storageURL, logger: logger, startupTimeout: config.storageStartupTimeout)
+        let url = config.storageURL
+        let writerLock = url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+            ? try await PostgresWriterLock.acquire(url: url, purpose: purpose, logger: logger, timeout: config.storageStartupTimeout) : nil
+        let storage: any Storage
+        do {
+            storage = try await openStorage(url, logger: logger, startupTimeout: config.storageStartupTimeout, statementTimeout: config.storageTimeout)
+        } catch {
+            await writerLock?.release()
+            throw error
+        }
         let adminToken = try config.adminToken ?? SecretFile.loadOrCreate(path: (config.dataDir as NSString).appendingPathComponent("admin-token"))
         var limits = IngestLimits()
         limits.clockWindow = config.clockWindow.inSeconds
@@ -58,20 +69,31 @@ public struct CollectorRuntime: Sendable {
             amqp = config.amqp.isEmpty ? nil : try AMQPIngestSettings(urls: config.amqp)
         } catch {
             await storage.close()
+            await writerLock?.release()
             throw CollectorStartError(message: "collector.amqp: \(error)")
         }
         return CollectorRuntime(
             config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, alarms: alarms, notifier: notifier,
-            amqp: amqp, dataDirLock: lock, logger: logger, onBound: onBound)
+            amqp: amqp, dataDirLock: lock, writerLock: writerLock, logger: logger, onBound: onBound)
+    }
+
+    /// For a PostgreSQL `url`, takes the database's writer lock (as a collector does) and returns what gives it
+    /// up; nil for other stores. Throws, naming the holder, while a collector writes the database.
+    public static func claimDatabase(_ url: String, purpose: String, logger: Logger, timeout: Duration) async throws -> (@Sendable () async -> Void)? {
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else { return nil }
+        let lock = try await PostgresWriterLock.acquire(url: url, purpose: purpose, logger: logger, timeout: timeout)
+        return { await lock.release() }
     }
 
     /// `sqlite:///PATH` or `postgres://…`.
-    public static func openStorage(_ url: String, logger: Logger, startupTimeout: Duration = .seconds(30)) async throws -> any Storage {
-        try await openChunkStore(url, logger: logger, startupTimeout: startupTimeout)
+    public static func openStorage(_ url: String, logger: Logger, startupTimeout: Duration = .seconds(30),
+                                   statementTimeout: Duration? = nil) async throws -> any Storage {
+        try await openChunkStore(url, logger: logger, startupTimeout: startupTimeout, statementTimeout: statementTimeout)
     }
 
     /// The same, as the engine itself (for the storage command's housekeeping and figures).
-    public static func openChunkStore(_ url: String, logger: Logger, startupTimeout: Duration = .seconds(30)) async throws -> ChunkStore {
+    public static func openChunkStore(_ url: String, logger: Logger, startupTimeout: Duration = .seconds(30),
+                                      statementTimeout: Duration? = nil) async throws -> ChunkStore {
         if url.hasPrefix("sqlite://") {
             let path = String(url.dropFirst("sqlite://".count))
             guard path.hasPrefix("/") else {
@@ -80,7 +102,7 @@ public struct CollectorRuntime: Sendable {
             return try await SQLiteChunkBackend.open(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try await PostgresChunkBackend.open(url: url, logger: logger, startupTimeout: startupTimeout)
+            return try await PostgresChunkBackend.open(url: url, logger: logger, startupTimeout: startupTimeout, statementTimeout: statementTimeout)
         }
         throw StorageURLError(url: url, reason: "unknown storage; use sqlite:///PATH or postgres://USER@HOST:PORT/DATABASE")
     }
@@ -110,7 +132,10 @@ public struct CollectorRuntime: Sendable {
         if expectsUDP {
             environment.udpDrops = { ports.udp.flatMap { UDPSocketDrops.count(port: $0) } }
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // First, so that it is shut down last; a lock taken by another collector stops this one.
+        if let writerLock { services.append(.init(service: writerLock, serviceName: "database lock")) }
+        services += [
             .init(service: RetentionService(storage: storage, retention: config.retention, logger: logger), serviceName: "retention"),
             .init(service: MaintenanceService(storage: storage, logger: logger, every: config.maintenanceInterval), serviceName: "maintenance"),
             .init(service: notifier, serviceName: "alarm notifier"),
@@ -152,10 +177,16 @@ public struct CollectorRuntime: Sendable {
         do {
             try await group.run()
         } catch {
-            await storage.close()
+            await close()
             throw ListenError.describe(error, listen: config.listen, udp: config.udp)
         }
+        await close()
+    }
+
+    /// Closes the store, then gives up the database lock (after the store's last write).
+    public func close() async {
         await storage.close()
+        await writerLock?.release()
     }
 }
 

@@ -51,9 +51,9 @@ public struct UpRuntime: Sendable {
         do {
             try await group.run()
         } catch {
-            await collector.storage.close()
+            await collector.close()
             throw ListenError.describe(error, listen: collector.config.listen, udp: collector.config.udp)
         }
-        await collector.storage.close()
+        await collector.close()
     }
 }
