@@ -105,14 +105,33 @@ func meter(_ name: String) -> MeterDefinition {
         let sink = RecordingSink()
         let fast = PollSource(name: "fast", interval: .milliseconds(50), selector: .all,
                               pollsters: [FixedPollster(name: "a", meters: [meter("a")])])
+        // The slow source's poll ends only once the fast source has handed on two cycles (or after 120 s): a
+        // scheduler that made one source wait for another would hold the fast one behind it and fail below,
+        // however loaded the machine (fixed waits of 1, 3 and 10 s all lost this race in CI).
         let slow = PollSource(name: "slow", interval: .milliseconds(50), selector: .all,
-                              pollsters: [StuckPollster(seconds: 10.0)], timeout: .seconds(20))
+                              pollsters: [WaitingPollster(sink: sink, source: "fast", batches: 2, cap: .seconds(120))],
+                              timeout: .seconds(180))
         let scheduler = PollScheduler(sources: [fast, slow], sink: sink, host: "h", cycles: 2, logger: logger)
         try await scheduler.run()
         let sources = await sink.batches.map(\.source)
-        // The fast source's two 50 ms cycles finish long before the slow one's first 10 s poll, however loaded
-        // the machine (1 s and then 3 s were not enough with the whole suite and the lab's guests running).
         #expect(Array(sources.prefix(2)) == ["fast", "fast"], "the fast source finished before the slow one")
+    }
+}
+
+/// Holds its poll until `sink` has `batches` batches from `source`, or `cap` passed.
+struct WaitingPollster: Pollster {
+    let name = "waiting"
+    let sink: RecordingSink
+    let source: String
+    let batches: Int
+    let cap: Duration
+    let meters = [MeterDefinition(name: "waiting.meter", type: .gauge, unit: "x", summary: "", origin: "test")]
+    func poll(_ context: PollContext) async throws -> [Sample] {
+        let deadline = ContinuousClock.now + cap
+        while ContinuousClock.now < deadline, await sink.batches.filter({ $0.source == source }).count < batches {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return [context.sample(meters[0], volume: 1)]
     }
 }
 

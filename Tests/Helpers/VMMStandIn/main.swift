@@ -52,6 +52,7 @@ final class VCPU: Sendable {
     let request = Mutex<Int>(0)
     let start = DispatchSemaphore(value: 0)
     let done = DispatchSemaphore(value: 0)
+    let named = DispatchSemaphore(value: 0)
 }
 let vcpu = VCPU()
 let thread = Thread {
@@ -60,6 +61,7 @@ let thread = Thread {
     let fd = open("/proc/thread-self/comm", O_WRONLY)
     _ = Array("CPU 0/KVM".utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     close(fd)
+    vcpu.named.signal()
     while true {
         vcpu.start.wait()
         burn(milliseconds: vcpu.request.withLock { $0 })
@@ -67,8 +69,9 @@ let thread = Thread {
     }
 }
 thread.start()
-// Let the thread name itself before announcing readiness, so a reader never sees it unnamed.
-usleep(50_000)
+// The thread names itself before readiness is announced, so a reader never sees it unnamed (a fixed 50 ms
+// wait lost that race on a loaded machine).
+vcpu.named.wait()
 
 var heap: [UnsafeMutableRawPointer] = []
 say("ready")
