@@ -95,6 +95,29 @@ struct ChunkStoreTests {
         }
     }
 
+    @Test("after a checkpoint that left no write-ahead record, a restart still replays the records written next", arguments: StoreKind.chunked)
+    func replayAfterEmptyCheckpoint(kind: StoreKind) async throws {
+        let (store, reopen, cleanup) = try await kind.makeChunked(ChunkStoreTests.small)
+        defer { Task { await cleanup() } }
+        let samples = ChunkStoreTests.randomSamples(400, seed: 11)
+        let reference = MemoryStorage()
+        func feed(_ store: ChunkStore, _ range: Range<Int>) async throws {
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: 20) {
+                let batch = IngestBatch(origin: BatchOrigin(agent: "a", host: "h", sequence: UInt64(start)), samples: Array(samples[start..<start + 20]))
+                _ = try await store.commit(batch)
+                _ = try await reference.commit(batch)
+            }
+        }
+        try await feed(store, 0..<200)
+        let report = try await store.maintain(at: Date(), sealAll: true)
+        let walBytes = try await store.stats().walBytes
+        #expect(report.checkpointed && walBytes == 0, "\(kind): the checkpoint left records")
+        // A clean restart over an empty write-ahead log, then batches that stay in heads, then a crash.
+        let restarted = try await reopen()
+        try await feed(restarted, 200..<400)
+        try await ChunkStoreTests.expectSame(try await reopen(), as: reference, "\(kind) replayed after an empty checkpoint")
+    }
+
     @Test("rollups answer aligned statistics after the raw samples have expired", arguments: StoreKind.chunked)
     func rollupsOutliveRaw(kind: StoreKind) async throws {
         let (store, _, cleanup) = try await kind.makeChunked(ChunkStoreTests.small)

@@ -57,6 +57,10 @@ public actor ChunkStore: Storage {
     var rawHorizon: Int64?
     /// Purged at the next maintenance: rows superseded up to these ids.
     var purgeBounds: (chunks: Int64, rollups: Int64)?
+    /// A write failed without saying whether it landed (PostgreSQL gone during COMMIT, a statement deadline
+    /// passed after the server had committed): the next writer reloads from the backend before writing, or its
+    /// ids would collide with what did land and the samples that landed would be missing from the heads.
+    var mustReload = false
     private var writing = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
@@ -72,6 +76,16 @@ public actor ChunkStore: Storage {
     }
 
     private func restore(_ state: ChunkBackendState) throws {
+        series = [:]
+        ids = [:]
+        projectIndexes = [:]
+        ledger = OwnershipLedger()
+        seriesByMeter = [:]
+        canonicalMetadata = [:]
+        nextSeriesID = 1
+        nextWALID = 1
+        walBytes = 0
+        purgeBounds = nil
         rawHorizon = state.rawHorizon
         for record in state.series.sorted(by: { $0.id < $1.id }) {
             var entry = SeriesState(key: record.key)
@@ -79,6 +93,9 @@ public actor ChunkStore: Storage {
                 entry.first = span.first
                 entry.last = span.last
                 entry.sealedWALThrough = span.walThrough
+                // A checkpoint can leave no record behind: new records must still number above every
+                // record a chunk covers, or the next replay would take them as sealed and skip them.
+                nextWALID = max(nextWALID, span.walThrough + 1)
             }
             series[record.id] = entry
             register(record)
@@ -159,6 +176,25 @@ public actor ChunkStore: Storage {
         }
     }
 
+    /// Every writer calls this holding the lock: after a failed write, the engine's state is taken again from
+    /// what the backend holds, exactly as at start-up. While the backend stays away this throws and the write
+    /// fails as the one before it did.
+    func resynchronize() async throws {
+        guard mustReload else { return }
+        try restore(try await backend.load())
+        mustReload = false
+    }
+
+    /// `backend.apply`, remembering a failure (see `mustReload`).
+    func applying(_ write: ChunkWrite) async throws -> CommitResult {
+        do {
+            return try await backend.apply(write)
+        } catch {
+            mustReload = true
+            throw error
+        }
+    }
+
     func unlock() {
         if waiters.isEmpty {
             writing = false
@@ -172,6 +208,7 @@ public actor ChunkStore: Storage {
     public func commit(_ batch: IngestBatch) async throws -> CommitResult {
         await lock()
         defer { unlock() }
+        try await resynchronize()
         let received = microseconds(batch.receivedAt)
         var write = ChunkWrite(origin: batch.origin, receivedAt: received)
         write.events = batch.events
@@ -212,7 +249,7 @@ public actor ChunkStore: Storage {
             write.rollups.append(contentsOf: rollups)
             sealed.insert(id)
         }
-        let result = try await backend.apply(write)
+        let result = try await applying(write)
         guard result == .stored else { return result }
 
         adopt(write.newSeries, next: assigner.next)
