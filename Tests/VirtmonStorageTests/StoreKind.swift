@@ -81,3 +81,23 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         return components.string!
     }
 }
+
+extension StoreKind {
+    /// A fresh chunk backend of this kind, without an engine over it, and cleanup.
+    func makeBackend() async throws -> (backend: any ChunkBackend, cleanup: @Sendable () async -> Void) {
+        switch self {
+        case .memory:
+            fatalError("the memory store has no chunk backend")
+        case .chunkMemory:
+            return (MemoryChunkBackend(), {})
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-store-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let backend = try await SQLiteChunkBackend(path: directory.appendingPathComponent("virtmon.db").path)
+            return (backend, { await backend.close(); try? FileManager.default.removeItem(at: directory) })
+        case .postgres:
+            let backend = try await PostgresChunkBackend(url: try await StoreKind.freshPostgresDatabase())
+            return (backend, { await backend.close() })
+        }
+    }
+}

@@ -38,11 +38,15 @@ public actor MemoryChunkBackend: ChunkBackend {
         return state
     }
 
-    public func apply(_ write: ChunkWrite) -> CommitResult {
+    public func apply(_ write: ChunkWrite) throws -> CommitResult {
+        if let origin = write.origin, batches[BatchKey(agent: origin.agent, sequence: origin.sequence)] != nil { return .duplicate }
+        // The SQL tables' primary keys refuse a reused id and roll the whole transaction back; so does this.
+        if let taken = write.newSeries.first(where: { series[$0.id] != nil }) { throw ChunkIDConflict(table: "series", id: taken.id) }
+        if let (id, _) = write.wal, wal[id] != nil { throw ChunkIDConflict(table: "wal", id: id) }
+        if let taken = write.chunks.first(where: { chunkRows[$0.id] != nil }) { throw ChunkIDConflict(table: "chunks", id: taken.id) }
+        if let taken = write.rollups.first(where: { rollupRows[$0.id] != nil }) { throw ChunkIDConflict(table: "rollups", id: taken.id) }
         if let origin = write.origin {
-            let key = BatchKey(agent: origin.agent, sequence: origin.sequence)
-            guard batches[key] == nil else { return .duplicate }
-            batches[key] = write.receivedAt
+            batches[BatchKey(agent: origin.agent, sequence: origin.sequence)] = write.receivedAt
             let previous = agents[origin.agent]?.batches ?? 0
             agents[origin.agent] = HostRecord(host: origin.host, agent: origin.agent, lastSeen: dateFromMicroseconds(write.receivedAt),
                                               batches: previous + 1)

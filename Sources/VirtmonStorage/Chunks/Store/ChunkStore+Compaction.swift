@@ -72,7 +72,7 @@ extension ChunkStore {
                 report.compactedInto += 1
             }
             guard !write.chunks.isEmpty else { continue }
-            _ = try await backend.apply(write)
+            _ = try await applying(write)
             publish(chunksBefore: chunkID, rollupsBefore: rollupID)
         }
     }

@@ -32,7 +32,7 @@ extension ChunkStore {
             }
             write.newSeries = assigner.created
             write.legacyMovedThrough = lastRow
-            _ = try await backend.apply(write)
+            _ = try await applying(write)
             adopt(write.newSeries, next: assigner.next)
             for (id, entries) in grouped {
                 for entry in entries {
@@ -45,7 +45,7 @@ extension ChunkStore {
         }
         var drop = ChunkWrite()
         drop.dropLegacy = true
-        _ = try await backend.apply(drop)
+        _ = try await applying(drop)
         rebuildIndex()
     }
 }

@@ -23,6 +23,7 @@ extension ChunkStore {
     public func maintain(at now: Date, sealAll: Bool) async throws -> MaintenanceReport {
         await lock()
         defer { unlock() }
+        try await resynchronize()
         var report = MaintenanceReport()
         let nowMicros = microseconds(now)
         if let bounds = purgeBounds {

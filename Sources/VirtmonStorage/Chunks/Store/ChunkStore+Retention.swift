@@ -6,6 +6,7 @@ extension ChunkStore {
     public func deleteSamples(before cutoff: Date) async throws -> Int {
         await lock()
         defer { unlock() }
+        try await resynchronize()
         let limit = microseconds(cutoff)
         var deleted = 0
         var write = ChunkWrite()
@@ -26,7 +27,7 @@ extension ChunkStore {
             chunkID += 1
         }
         write.rawHorizon = max(rawHorizon ?? limit, limit)
-        _ = try await backend.apply(write)
+        _ = try await applying(write)
         rawHorizon = write.rawHorizon
         publish(chunksBefore: chunkID, rollupsBefore: nextRollupID)
         deleted += try await backend.deleteChunks(endingBefore: limit)

@@ -37,7 +37,7 @@ extension ChunkStore {
             write.dropWALBefore = walID
         }
         guard !write.chunks.isEmpty || checkpoint else { return }
-        _ = try await backend.apply(write)
+        _ = try await applying(write)
         for id in sealed {
             series[id]!.sealedWALThrough = series[id]!.headWALThrough
             series[id]!.head = []
