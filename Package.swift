@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
         // Remote-write's protobuf messages; their Swift is generated once and committed (no build plugin).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        // TLS for the collector's listener and the agent's https:// publishing (already under async-http-client).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // Leaf: the sample model and the signed wire envelope shared by agent and collector.
@@ -44,6 +46,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // Leaf: virtmon's own figures (swift-metrics, held and exposed by swift-prometheus).
@@ -128,9 +131,10 @@ let package = Package(
         .target(
             name: "VirtmonAPI",
             dependencies: [
-                "VirtmonModel", "VirtmonStorage", "VirtmonCollector", "VirtmonTelemetry", "VirtmonPrometheus",
+                "VirtmonModel", "VirtmonStorage", "VirtmonCollector", "VirtmonTelemetry", "VirtmonPrometheus", "VirtmonNetwork",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,7 +150,9 @@ let package = Package(
             dependencies: [
                 "VirtmonModel", "VirtmonThreads", "VirtmonTelemetry", "VirtmonAgent", "VirtmonPollsters", "VirtmonPipeline", "VirtmonPublishers", "VirtmonLibvirt",
                 "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres", "VirtmonCollector", "VirtmonAPI", "VirtmonAMQP",
+                "VirtmonNetwork",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -10,6 +10,8 @@ import VirtmonNetwork
 public struct APIClient: Sendable {
     public var endpoint: String
     public var token: String?
+    /// VIRTMON_TLS_CA: certificate authorities an https:// collector must chain to, instead of the system's.
+    public var tlsCA: String?
 
     /// A static client: created once, never shut down, so no command has to remember to.
     private static let http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -20,6 +22,7 @@ public struct APIClient: Sendable {
         var base = endpoint ?? environment["VIRTMON_ENDPOINT"] ?? "http://127.0.0.1:8777"
         while base.hasSuffix("/") { base.removeLast() }
         self.endpoint = base
+        tlsCA = environment["VIRTMON_TLS_CA"]
         if let token = token ?? environment["VIRTMON_TOKEN"] {
             self.token = token
         } else {
@@ -55,7 +58,8 @@ public struct APIClient: Sendable {
         }
         let response: HTTPClientResponse
         do {
-            response = try await APIClient.http.execute(request, timeout: .seconds(60))
+            let client = try tlsCA.map { try TrustingClients.client(purpose: "cli", trusting: $0, setting: "VIRTMON_TLS_CA") } ?? APIClient.http
+            response = try await client.execute(request, timeout: .seconds(60))
         } catch {
             throw Failure(description: "cannot reach the collector at \(endpoint): \(NetworkErrorWords.describe(error, target: NetworkErrorWords.target(of: url))) (is `virtmon up` or `virtmon collector` running? set --endpoint or VIRTMON_ENDPOINT)")
         }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import VirtmonModel
 
 /// Network errors from NIO and AsyncHTTPClient in words that say what happened at which address, instead of
@@ -24,12 +25,29 @@ public enum NetworkErrorWords {
             case .cancelled: return "the request to \(target) was cancelled"
             default: return "\(target): \(error)"
             }
+        case let error as NIOSSLError:
+            return tls(error, target: target)
+        case let error as NIOSSLExtraError:
+            if error == .failedToValidateHostname { return "the certificate of \(target) does not name that host (its subjectAltName must list the name or address the URL uses)" }
+            return "TLS with \(target): \(error)"
         case let error as ChannelError:
             if case .connectTimeout = error { return "no connection to \(target) within the connect timeout" }
             return "\(target): \(error)"
         default:
             return "\(target): \(ErrorWords.describe(error))"
         }
+    }
+
+    static func tls(_ error: NIOSSLError, target: String) -> String {
+        let text = "\(error)"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the certificate of \(target) is not trusted: it does not chain to the certificate authorities in use (set publishing.tls_ca or VIRTMON_TLS_CA to the PEM of the authority that signed it), or it has expired"
+        }
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") {
+            return "\(target) does not speak TLS there (is it plain http://?)"
+        }
+        if case .uncleanShutdown = error { return "\(target) closed the TLS connection without a close_notify" }
+        return "TLS handshake with \(target) failed: \(text)"
     }
 
     static func errno(_ code: CInt, target: String) -> String {

@@ -3,6 +3,7 @@ import Logging
 import VirtmonModel
 import VirtmonPrometheus
 import VirtmonAMQP
+import VirtmonNetwork
 
 /// Makes publishers from URLs; the scheme picks the kind. The one place that knows every kind.
 ///
@@ -128,10 +129,22 @@ public struct PublisherFactory: Sendable {
         case .udp(let host, let port):
             return try spooling(UDPTransport(host: host, port: port), key: url)
         case .http(let target):
-            return try spooling(HTTPTransport(url: target), key: url)
+            let transport: HTTPTransport
+            do throws(TLSFileError) {
+                transport = try HTTPTransport(url: target, tlsCA: tlsCA(for: target))
+            } catch {
+                throw .invalidURL(url, reason: error.description)
+            }
+            return try spooling(transport, key: url)
         case .remoteWrite(let address, let target, let user, let password):
             let auth = user.map { (user: $0, password: password ?? "") }
-            return try spooling(RemoteWriteTransport(url: address, target: target, basicAuth: auth), key: target)
+            let transport: RemoteWriteTransport
+            do throws(TLSFileError) {
+                transport = try RemoteWriteTransport(url: address, target: target, basicAuth: auth, tlsCA: tlsCA(for: address))
+            } catch {
+                throw .invalidURL(target, reason: error.description)
+            }
+            return try spooling(transport, key: target)
         case .amqp(let address):
             let transport: AMQPTransport
             do throws(AMQPError) {
@@ -141,6 +154,12 @@ public struct PublisherFactory: Sendable {
             }
             return try spooling(transport, key: address.description)
         }
+    }
+
+    /// publishing.tls_ca (or VIRTMON_TLS_CA) for an https:// destination; plain http needs none.
+    private func tlsCA(for address: String) -> String? {
+        guard address.lowercased().hasPrefix("https://") else { return nil }
+        return settings.tlsCA ?? ProcessInfo.processInfo.environment["VIRTMON_TLS_CA"]
     }
 
     private func spooling(_ transport: any BatchTransport, key: String) throws(PublisherError) -> SpoolingPublisher {

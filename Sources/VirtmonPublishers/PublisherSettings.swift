@@ -19,6 +19,8 @@ public struct PublisherSettings: Sendable, Hashable {
     /// Size at which `file://` output rotates, and how many old files it keeps.
     public var fileMaxBytes: Int
     public var fileBackups: Int
+    /// PEM certificate authorities https:// destinations must chain to; nil trusts the system's.
+    public var tlsCA: String?
 
     public init(
         dataDir: String, secret: String = "", batchSize: Int = 500, spoolMaxBytes: Int = 256 * 1024 * 1024,

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import VirtmonModel
 import VirtmonPrometheus
+import VirtmonNetwork
 
 /// Prometheus remote-write 1.0 (`prometheus+http://HOST:PORT/api/v1/write`): each spooled batch becomes one
 /// snappy-compressed `WriteRequest` under the names of docs/prometheus.md, labelled with the agent's host as
@@ -32,7 +33,7 @@ public final class RemoteWriteTransport: BatchTransport {
     private let state = Mutex(State())
 
     /// `url` is the receiver's http(s) URL (the `prometheus+` prefix removed); `target` is what logs show.
-    public init(url: String, target: String, basicAuth: (user: String, password: String)? = nil) {
+    public init(url: String, target: String, basicAuth: (user: String, password: String)? = nil, tlsCA: String?) throws(TLSFileError) {
         var headers: [(String, String)] = [
             ("Content-Type", "application/x-protobuf"), ("Content-Encoding", "snappy"),
             ("X-Prometheus-Remote-Write-Version", "0.1.0"),
@@ -40,7 +41,7 @@ public final class RemoteWriteTransport: BatchTransport {
         if let basicAuth {
             headers.append(("Authorization", "Basic " + Data("\(basicAuth.user):\(basicAuth.password)".utf8).base64EncodedString()))
         }
-        http = HTTPTransport(url: url, target: target, headers: headers, clientErrorsAreFinal: true)
+        http = try HTTPTransport(url: url, target: target, headers: headers, clientErrorsAreFinal: true, tlsCA: tlsCA)
     }
 
     public func body(for batch: Batch, signature: BatchSignature) throws -> (body: Data, signature: String?) {

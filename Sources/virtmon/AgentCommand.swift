@@ -15,7 +15,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Stop after this many cycles.")
     var cycles: Int?
 
-    @Option(name: .long, help: "Publisher URL (repeatable): log://, file:///PATH, udp://HOST:PORT, http://HOST:PORT/PATH, amqp://USER:PASS@HOST:5672/VHOST. Replaces the configured publishers.")
+    @Option(name: .long, help: "Publisher URL (repeatable): log://, file:///PATH, udp://HOST:PORT, http(s)://HOST:PORT/PATH (publishing.tls_ca or VIRTMON_TLS_CA for a private CA), amqp://USER:PASS@HOST:5672/VHOST. Replaces the configured publishers.")
     var publisher: [String] = []
 
     @Option(name: .long, help: "Seconds between cycles (10, 2.5, 500ms, 1m). Replaces every source's interval.")

@@ -22,6 +22,10 @@ struct CollectorCommand: AsyncParsableCommand {
     var adminToken: String?
     @Option(name: .long, help: "RabbitMQ to consume from: amqp://USER:PASSWORD@HOST:5672/VHOST; repeat for the nodes of a cluster (env VIRTMON_AMQP, space-separated).")
     var amqp: [String] = []
+    @Option(name: .long, help: "PEM certificate chain for HTTPS on the listen address (env VIRTMON_TLS_CERT); needs --tls-key.")
+    var tlsCert: String?
+    @Option(name: .long, help: "PEM private key of --tls-cert (env VIRTMON_TLS_KEY).")
+    var tlsKey: String?
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
@@ -32,7 +36,7 @@ struct CollectorCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try CollectorOptions.resolve(
             file: config, listen: listen, udp: udp, storage: storage, dataDir: dataDir, secret: secret, adminToken: adminToken,
-            amqp: amqp, logLevel: logLevel)
+            amqp: amqp, tlsCertificate: tlsCert, tlsKey: tlsKey, logLevel: logLevel)
         let logger = LoggingBootstrap.logger(label: "virtmon.collector", level: config.logLevel)
         let runtime: CollectorRuntime
         do {
@@ -57,7 +61,7 @@ struct CollectorCommand: AsyncParsableCommand {
 enum CollectorOptions {
     static func resolve(
         file: String?, listen: String?, udp: String?, storage: String?, dataDir: String?, secret: String?, adminToken: String?,
-        amqp: [String] = [], logLevel: String?
+        amqp: [String] = [], tlsCertificate: String? = nil, tlsKey: String? = nil, logLevel: String?
     ) throws -> CollectorConfig {
         let environment = ProcessInfo.processInfo.environment
         var config = CollectorConfig(dataDir: AgentConfig.defaultDataDir())
@@ -89,6 +93,8 @@ enum CollectorOptions {
             if let problem = CollectorConfig.amqpProblem(brokers) { fail("--amqp: \(problem)") }
             config.amqp = brokers
         }
+        if let value = tlsCertificate ?? environment["VIRTMON_TLS_CERT"] { config.tlsCertificate = value }
+        if let value = tlsKey ?? environment["VIRTMON_TLS_KEY"] { config.tlsKey = value }
         if let logLevel { config.logLevel = logLevel }
         return config
     }

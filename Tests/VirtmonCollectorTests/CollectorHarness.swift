@@ -45,7 +45,7 @@ final class CollectorHarness: Sendable {
             continuation.yield((http ?? 0, udp ?? 0))
             continuation.finish()
         }
-        group = ServiceGroup(configuration: .init(services: runtime.serviceConfigurations(), logger: logger))
+        group = ServiceGroup(configuration: .init(services: try runtime.serviceConfigurations(), logger: logger))
         let group = self.group
         task = Task { try await group.run() }
         var iterator = stream.makeAsyncIterator()

@@ -62,7 +62,7 @@ struct WriteHealthTests {
         let ingestor = Ingestor(storage: storage, secret: "", logger: logger)
         let environment = APIEnvironment(storage: storage, ingestor: ingestor, tokens: TokenTable(adminToken: "a"), logger: logger)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = APIServer.application(environment, host: "127.0.0.1", port: 0) { continuation.yield($0) }
+        let server = try APIServer.application(environment, host: "127.0.0.1", port: 0) { continuation.yield($0) }
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         let task = Task { try await group.run() }
         defer { Task { await group.triggerGracefulShutdown(); _ = try? await task.value } }

@@ -22,7 +22,7 @@ struct RemoteWriteTransportTests {
 
     @Test("a series missing for three of its intervals gets one stale marker just after its last point; a retry resends the same request")
     func staleMarkers() throws {
-        let transport = RemoteWriteTransport(url: "http://127.0.0.1:1/api/v1/write", target: "t")
+        let transport = try RemoteWriteTransport(url: "http://127.0.0.1:1/api/v1/write", target: "t", tlsCA: nil)
         let signature = BatchSignature(secret: "")
         for cycle in 0..<3 {
             _ = try transport.body(for: Self.batch(UInt64(cycle), domains: ["web", "db"], at: Double(cycle * 10)), signature: signature)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -33,15 +34,18 @@ public enum APIServer {
         return router
     }
 
-    /// The HTTP server as a Service, bound to `host:port` (port 0 picks one; `onBound` learns which).
+    /// The HTTP server as a Service, bound to `host:port` (port 0 picks one; `onBound` learns which); with `tls`,
+    /// HTTPS only (a plain-HTTP client fails its handshake).
     public static func application(
-        _ environment: APIEnvironment, host: String, port: Int, onBound: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some Service {
+        _ environment: APIEnvironment, host: String, port: Int, tls: TLSConfiguration? = nil,
+        onBound: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some Service {
         let limits = environment.connections
         let ledger = environment.connectionLedger
+        let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits: limits, ledger: ledger)]))
         return Application(
             router: router(environment),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits: limits, ledger: ledger)])),
+            server: try tls.map { try HTTPServerBuilder.tls(http, tlsConfiguration: $0) } ?? http,
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "virtmon", backlog: 1024,
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: environment.logger)),

@@ -22,7 +22,8 @@ extension CollectorConfig {
         case listen, udp, storage, data_dir, secret, admin_token, project_tokens, retention, maintenance_interval,
             clock_window, log_level, allow_unsigned_batches, max_statistics_rows, max_series_per_project,
             max_metadata_bytes, max_connections, max_connections_per_address, header_timeout, idle_timeout,
-            request_timeout, storage_startup_timeout, storage_timeout, alarm_evaluation_interval, amqp, ceilometer_secret
+            request_timeout, storage_startup_timeout, storage_timeout, alarm_evaluation_interval, amqp, ceilometer_secret,
+            tls_cert, tls_key
     }
 
     mutating func read(_ reader: ConfigReader, _ node: Node) throws(ConfigError) {
@@ -80,6 +81,8 @@ extension CollectorConfig {
                 }
                 amqp = urls
             case .ceilometer_secret: ceilometerSecret = try reader.string(value, name)
+            case .tls_cert: tlsCertificate = try reader.nonEmptyString(value, name)
+            case .tls_key: tlsKey = try reader.nonEmptyString(value, name)
             }
         }
     }
@@ -156,6 +159,8 @@ extension CollectorConfig {
         case .storage_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.storageTimeout), "How long one PostgreSQL statement may go unanswered (server away, restarting, overloaded) before the batch fails: HTTP answers 503, the bus requeues.")
         case .amqp: ConfigKey(path, "amqp:// URL or a list (one cluster's nodes)", "", "RabbitMQ to consume agents' batches and Ceilometer's samples from (options in docs/scaling.md); also --amqp and VIRTMON_AMQP.")
         case .ceilometer_secret: ConfigKey(path, "text", "as collector.secret", "Ceilometer's telemetry_secret, checking the per-sample signature of what Ceilometer publishes; empty accepts unsigned samples.")
+        case .tls_cert: ConfigKey(path, "path", "none", "PEM certificate chain (leaf first): with `tls_key` the listener speaks HTTPS only, TLS 1.2 or later. UDP and AMQP are not covered. Env VIRTMON_TLS_CERT, flag --tls-cert.")
+        case .tls_key: ConfigKey(path, "path", "none", "PEM private key of `tls_cert`, unencrypted; checked against the certificate at start. Env VIRTMON_TLS_KEY, flag --tls-key.")
         case .alarm_evaluation_interval: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.alarmEvaluationInterval), "How often every enabled alarm is evaluated; a committed batch evaluates the alarms on its meters at once (docs/alarms.md).")
         }
     }

@@ -5,6 +5,9 @@ import Foundation
 public struct CollectorConfig: Sendable, Equatable {
     /// HTTP address for the APIs and batch ingest.
     public var listen = Endpoint(host: "127.0.0.1", port: 8777)
+    /// PEM certificate chain and private key: with both, the HTTP listener speaks only HTTPS.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
     /// UDP address for batches, or nil for none.
     public var udp: Endpoint? = Endpoint(host: "127.0.0.1", port: 4952)
     /// `sqlite:///PATH` or `postgres://…`; nil means SQLite at DATA_DIR/virtmon.db.
@@ -93,6 +96,9 @@ public struct CollectorConfig: Sendable, Equatable {
         guard maxStatisticsRows >= 1 else { throw ConfigError(file: "collector", message: "max_statistics_rows must be at least 1") }
         guard maxSeriesPerProject >= 1 else { throw ConfigError(file: "collector", message: "max_series_per_project must be at least 1") }
         guard maxMetadataBytes >= 2 else { throw ConfigError(file: "collector", message: "max_metadata_bytes must be at least 2") }
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw ConfigError(file: "collector", message: "collector.tls_cert (--tls-cert, VIRTMON_TLS_CERT) and collector.tls_key (--tls-key, VIRTMON_TLS_KEY) go together: \(tlsCertificate == nil ? "the key is set without a certificate" : "the certificate is set without its key")")
+        }
         guard connections.maxConnections >= 16, connections.maxPerAddress >= 1 else {
             throw ConfigError(file: "collector", message: "max_connections must be at least 16 and max_connections_per_address at least 1")
         }

@@ -5,7 +5,7 @@ extension PublisherSettings {
     /// The `publishing:` section's keys.
     enum Key: String, CaseIterable {
         case secret, batch_size, spool_max_bytes, spool_max_batches, retry_initial, retry_max, flush_timeout,
-            http_timeout, file_max_bytes, file_backups
+            http_timeout, file_max_bytes, file_backups, tls_ca
     }
 
     mutating func read(_ reader: ConfigReader, _ node: Node) throws(ConfigError) {
@@ -22,6 +22,7 @@ extension PublisherSettings {
             case .http_timeout: httpTimeout = try reader.duration(value, name)
             case .file_max_bytes: fileMaxBytes = try reader.size(value, name)
             case .file_backups: fileBackups = try reader.integer(value, name, range: 0...1000)
+            case .tls_ca: tlsCA = try reader.nonEmptyString(value, name)
             }
         }
         // The policy's initializer orders and bounds the two durations read separately above.
@@ -44,6 +45,7 @@ extension PublisherSettings {
         case .http_timeout: ConfigKey(path, "duration", ConfigReference.text(defaults.httpTimeout), "One HTTP send's deadline.")
         case .file_max_bytes: ConfigKey(path, "size", ConfigReference.text(bytes: defaults.fileMaxBytes), "Size at which `file://` output rotates.")
         case .file_backups: ConfigKey(path, "0–1000", "\(defaults.fileBackups)", "Rotated `file://` files kept.")
+        case .tls_ca: ConfigKey(path, "path", "the system's", "PEM certificate authorities that https:// destinations' certificates must chain to, instead of the system's trust store; the host name is always checked. Env VIRTMON_TLS_CA.")
         }
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import VirtmonAMQP
 import Synchronization
 import VirtmonAPI
 import VirtmonCollector
 import VirtmonModel
+import VirtmonNetwork
 import VirtmonStorage
 import VirtmonStoragePostgres
 import VirtmonStorageSQLite
@@ -21,6 +23,8 @@ public struct CollectorRuntime: Sendable {
     public let notifier: AlarmNotifier
     /// RabbitMQ to consume from, when configured.
     let amqp: AMQPIngestSettings?
+    /// The HTTPS listener's certificate and key, when configured.
+    let tls: TLSConfiguration?
     /// This process's claim on the data dir, held as long as the runtime is.
     public let dataDirLock: DataDirLock
     /// With PostgreSQL, this collector's claim on the database (one writer per database until the fleet lands).
@@ -42,6 +46,17 @@ public struct CollectorRuntime: Sendable {
         }
         if !config.projectTokens.isEmpty && config.secret.isEmpty {
             logger.warning("UNSIGNED BATCHES ACCEPTED: project tokens are configured but no agent secret is; anyone who can reach the ingest port can store samples under any project (collector.allow_unsigned_batches is true)")
+        }
+        // Before anything is opened: a certificate problem is a start-up error in words, not a failed handshake later.
+        let tls: TLSConfiguration?
+        if let certificate = config.tlsCertificate, let key = config.tlsKey {
+            do {
+                tls = try TLSFiles.server(certificate: certificate, key: key, setting: "collector.tls_cert/tls_key:")
+            } catch {
+                throw CollectorStartError(message: "\(error)")
+            }
+        } else {
+            tls = nil
         }
         let lock = try DataDirLock.acquire(config.dataDir, role: .collector, purpose: purpose)
         let url = config.storageURL
@@ -74,7 +89,7 @@ public struct CollectorRuntime: Sendable {
         }
         return CollectorRuntime(
             config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, alarms: alarms, notifier: notifier,
-            amqp: amqp, dataDirLock: lock, writerLock: writerLock, logger: logger, onBound: onBound)
+            amqp: amqp, tls: tls, dataDirLock: lock, writerLock: writerLock, logger: logger, onBound: onBound)
     }
 
     /// For a PostgreSQL `url`, takes the database's writer lock (as a collector does) and returns what gives it
@@ -108,7 +123,7 @@ public struct CollectorRuntime: Sendable {
     }
 
     /// The collector's services, in start order.
-    public func serviceConfigurations() -> [ServiceGroupConfiguration.ServiceConfiguration] {
+    public func serviceConfigurations() throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var environment = APIEnvironment(
             storage: storage, ingestor: ingestor,
             tokens: TokenTable(adminToken: adminToken, projectTokens: config.projectTokens), logger: logger)
@@ -157,8 +172,9 @@ public struct CollectorRuntime: Sendable {
         let listen = config.listen
         let logger = self.logger
         services.append(.init(
-            service: APIServer.application(environment, host: listen.host, port: listen.port) { port in
-                logger.notice("collector API listening", metadata: ["url": "http://\(CollectorConfig.Endpoint(host: listen.host, port: port))"])
+            service: try APIServer.application(environment, host: listen.host, port: listen.port, tls: tls) { [tls] port in
+                let scheme = tls == nil ? "http" : "https"
+                logger.notice("collector API listening", metadata: ["url": "\(scheme)://\(CollectorConfig.Endpoint(host: listen.host, port: port))"])
                 if let (http, udp) = ports.set(http: port, expectsUDP: expectsUDP) { notify(http, udp) }
             },
             serviceName: "http"))
@@ -171,9 +187,10 @@ public struct CollectorRuntime: Sendable {
             "storage": "\(StorageURL.redacted(config.storageURL))", "listen": "\(config.listen)",
             "udp": "\(config.udp.map(\.description) ?? "off")",
             "amqp": "\(amqp.map(\.address.description) ?? "off")", "signed": "\(!config.secret.isEmpty)",
+            "tls": "\(tls != nil)",
         ])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: serviceConfigurations(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: try serviceConfigurations(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

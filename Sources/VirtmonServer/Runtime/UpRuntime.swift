@@ -46,7 +46,7 @@ public struct UpRuntime: Sendable {
     public func run() async throws {
         agent.logStart()
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: collector.serviceConfigurations() + agent.serviceConfigurations(),
+            services: try collector.serviceConfigurations() + agent.serviceConfigurations(),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

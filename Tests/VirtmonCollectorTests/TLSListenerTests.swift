@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import VirtmonCLI
+import VirtmonModel
+import VirtmonNetwork
+import VirtmonPublishers
+import VirtmonServer
+import VirtmonStorage
+
+/// The collector's HTTPS listener with a certificate from a throwaway CA, an agent's https:// publishing that
+/// trusts only that CA, and the CLI through VIRTMON_TLS_CA; every wrong setup refused in words.
+@Suite("TLS on the collector's listener", .serialized)
+struct TLSListenerTests {
+    @Test("batches posted over HTTPS to a CA-verified collector are stored; other CAs, plain HTTP and mismatched names are refused")
+    func httpsIngest() async throws {
+        let ca = try await ThrowawayCA(name: "main")
+        let other = try await ThrowawayCA(name: "other", names: "DNS:elsewhere.example")
+        defer { ca.discard(); other.discard() }
+        let harness = try await CollectorHarness { config in
+            config.tlsCertificate = ca.serverCertificate
+            config.tlsKey = ca.serverKey
+        }
+        defer { Task { await harness.stop() } }
+        let url = "https://127.0.0.1:\(harness.httpPort)/api/v1/batches"
+
+        let trusted = try HTTPTransport(url: url, tlsCA: ca.caCertificate)
+        for seq in 1...5 {
+            let (body, signature) = TestBatches.signed(TestBatches.make(seq: UInt64(seq)))
+            try await trusted.send(body: body, signature: signature, timeout: .seconds(10))
+        }
+        let stored = try await harness.runtime.storage.samples(SampleQuery(limit: 1000))
+        #expect(stored.count == 15, "stored \(stored.count) of 15 samples sent over HTTPS")
+
+        // An authority the server's certificate does not chain to: refused before anything is sent.
+        let untrusted = try HTTPTransport(url: url, tlsCA: other.caCertificate)
+        let (body, signature) = TestBatches.signed(TestBatches.make(seq: 6))
+        let refusal = await Self.failure { try await untrusted.send(body: body, signature: signature, timeout: .seconds(10)) }
+        #expect(refusal.contains("is not trusted") && refusal.contains("tls_ca"), "untrusted CA: \(refusal)")
+        // A trusted certificate that names another host.
+        let elsewhere = try await CollectorHarness { config in
+            config.tlsCertificate = other.serverCertificate
+            config.tlsKey = other.serverKey
+        }
+        defer { Task { await elsewhere.stop() } }
+        let misnamed = try HTTPTransport(url: "https://127.0.0.1:\(elsewhere.httpPort)/api/v1/batches", tlsCA: other.caCertificate)
+        let wrongName = await Self.failure { try await misnamed.send(body: body, signature: signature, timeout: .seconds(10)) }
+        #expect(wrongName.contains("does not name that host"), "wrong name: \(wrongName)")
+        // Plain HTTP to the HTTPS port gets no answer it could take for success.
+        let plain = HTTPTransport(url: "http://127.0.0.1:\(harness.httpPort)/api/v1/batches")
+        let plainFailure = await Self.failure { try await plain.send(body: body, signature: signature, timeout: .seconds(10)) }
+        #expect(!plainFailure.isEmpty, "plain HTTP to the HTTPS listener succeeded")
+        print("refusals over TLS:\n  untrusted CA: \(refusal)\n  wrong name: \(wrongName)\n  plain HTTP: \(plainFailure)")
+        let after = try await harness.runtime.storage.samples(SampleQuery(limit: 1000))
+        #expect(after.count == 15, "a refused connection stored something: \(after.count)")
+
+        // The CLI's client with VIRTMON_TLS_CA reads what was stored.
+        let client = APIClient(endpoint: "https://localhost:\(harness.httpPort)", token: CollectorHarness.adminToken, dataDir: harness.directory.path,
+                               environment: ["VIRTMON_TLS_CA": ca.caCertificate])
+        let meters = try await client.get("/v2/meters")
+        #expect("\(meters)".contains("test.meter"), "meters over HTTPS: \(meters)")
+        let blind = APIClient(endpoint: "https://localhost:\(harness.httpPort)", token: CollectorHarness.adminToken, dataDir: harness.directory.path,
+                              environment: [:])
+        let blindFailure = await Self.failure { _ = try await blind.get("/v2/meters") }
+        #expect(blindFailure.contains("is not trusted"), "CLI without the CA: \(blindFailure)")
+    }
+
+    @Test("a missing certificate, a key of another certificate and a certificate without its key stop the collector at start, naming the file")
+    func badFiles() async throws {
+        let ca = try await ThrowawayCA(name: "files")
+        let other = try await ThrowawayCA(name: "files-other")
+        defer { ca.discard(); other.discard() }
+        func start(_ certificate: String?, _ key: String?) async -> String {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-tls-\(UUID().uuidString.prefix(8))").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var config = CollectorConfig(dataDir: directory)
+            config.listen = .init(host: "127.0.0.1", port: 0)
+            config.udp = nil
+            config.tlsCertificate = certificate
+            config.tlsKey = key
+            do {
+                let runtime = try await CollectorRuntime.build(config: config, logger: .init(label: "test"))
+                await runtime.close()
+                return ""
+            } catch {
+                return "\(error)"
+            }
+        }
+        let missing = await start("/nonexistent/server.pem", ca.serverKey)
+        #expect(missing.contains("/nonexistent/server.pem does not exist"), "missing certificate: \(missing)")
+        let mismatched = await start(ca.serverCertificate, other.serverKey)
+        #expect(mismatched.contains(other.serverKey) && mismatched.contains("does not go with the certificate"), "mismatched key: \(mismatched)")
+        let notPEM = await start(ca.serverCertificate, ca.directory + "/ext.cnf")
+        #expect(notPEM.contains("is not a PEM private key"), "not a key: \(notPEM)")
+        let alone = await start(ca.serverCertificate, nil)
+        #expect(alone.contains("go together"), "certificate without key: \(alone)")
+        print("start-up refusals:\n  \(missing)\n  \(mismatched)\n  \(notPEM)\n  \(alone)")
+    }
+
+    /// What an operation's failure says, or "" when it did not fail.
+    static func failure(_ operation: () async throws -> Void) async -> String {
+        do {
+            try await operation()
+            return ""
+        } catch let error as DeliveryError {
+            return "\(error)"
+        } catch {
+            return "\(error)"
+        }
+    }
+}
