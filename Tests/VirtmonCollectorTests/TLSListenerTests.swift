@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import VirtmonCLI
 import VirtmonModel
@@ -62,6 +63,38 @@ struct TLSListenerTests {
                               environment: [:])
         let blindFailure = await Self.failure { _ = try await blind.get("/v2/meters") }
         #expect(blindFailure.contains("is not trusted"), "CLI without the CA: \(blindFailure)")
+    }
+
+    @Test("an agent's https:// publisher built from publishing.tls_ca delivers through its spool; a missing CA file refuses the publisher")
+    func agentPublisher() async throws {
+        let ca = try await ThrowawayCA(name: "agent")
+        defer { ca.discard() }
+        let harness = try await CollectorHarness { config in
+            config.tlsCertificate = ca.serverCertificate
+            config.tlsKey = ca.serverKey
+        }
+        defer { Task { await harness.stop() } }
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-agent-tls-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        func factory(ca file: String) throws -> PublisherFactory {
+            var settings = PublisherSettings(dataDir: dataDir, secret: CollectorHarness.secret, batchSize: 10)
+            settings.tlsCA = file
+            return PublisherFactory(settings: settings, identity: try AgentIdentity.load(dataDir: dataDir, host: "node1"),
+                                    sequence: try SequenceAllocator(dataDir: dataDir), logger: Logger(label: "test"))
+        }
+        let url = "https://localhost:\(harness.httpPort)/api/v1/batches"
+        let publisher = try #require(try factory(ca: ca.caCertificate).make(url) as? SpoolingPublisher)
+        let samples = TestBatches.make(seq: 1, samples: 25).samples
+        try await publisher.publish(samples: samples, events: [])
+        await publisher.flush()
+        let stored = try await harness.runtime.storage.samples(SampleQuery(limit: 1000))
+        #expect(stored.count == 25, "stored \(stored.count) of 25 through the agent's https:// publisher")
+        do {
+            _ = try factory(ca: "/nonexistent/ca.pem").make(url)
+            Issue.record("a publisher was made with a CA file that does not exist")
+        } catch {
+            #expect("\(error)".contains("publishing.tls_ca /nonexistent/ca.pem does not exist"), "\(error)")
+        }
     }
 
     @Test("a missing certificate, a key of another certificate and a certificate without its key stop the collector at start, naming the file")
