@@ -25,13 +25,17 @@ struct FailingPollster: Pollster {
     func poll(_ context: PollContext) async throws -> [Sample] { throw Broken() }
 }
 
-/// Blocks its thread like a read of a dead NFS mount: it cannot be cancelled.
+/// Never answers, like a read of a dead NFS mount, and ignores cancellation. It waits on a timer rather than
+/// blocking a thread: a blocked cooperative thread (two on this machine) stalled unrelated tests in the CI run
+/// and made this one wait the whole 30 s.
 struct StuckPollster: Pollster {
     let name = "stuck"
     let seconds: Double
     let meters = [MeterDefinition(name: "stuck.meter", type: .gauge, unit: "x", summary: "", origin: "test")]
     func poll(_ context: PollContext) async throws -> [Sample] {
-        usleep(UInt32(seconds * 1_000_000))
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { done.resume() }
+        }
         return [context.sample(meters[0], volume: 1)]
     }
 }
