@@ -8,6 +8,8 @@ public struct APIEnvironment: Sendable {
     public var storage: any Storage
     public var ingestor: Ingestor
     public var tokens: TokenTable
+    /// Failed token checks per client address (see `AuthFailureLimiter`).
+    public var authFailures = AuthFailureLimiter()
     public var logger: Logger
     public var startedAt: Date
     /// Default and largest number of samples one listing returns (Ceilometer's default is 100); a larger

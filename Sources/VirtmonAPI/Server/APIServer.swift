@@ -26,7 +26,7 @@ public enum APIServer {
         router.addRoutes(BatchRoutes(environment: environment).routes)
         router.addRoutes(DashboardRoutes().routes)
         let authenticated = router.group()
-            .add(middleware: AuthMiddleware(tokens: environment.tokens))
+            .add(middleware: AuthMiddleware(tokens: environment.tokens, limiter: environment.authFailures, metrics: environment.ingestor.counters.metrics))
             .group(context: AuthenticatedContext.self)
         for family in authenticatedRoutes {
             authenticated.addRoutes(family.init(environment: environment).routes)

@@ -23,7 +23,7 @@ extension CollectorConfig {
             clock_window, log_level, allow_unsigned_batches, max_statistics_rows, max_series_per_project,
             max_metadata_bytes, max_connections, max_connections_per_address, header_timeout, idle_timeout,
             request_timeout, storage_startup_timeout, storage_timeout, alarm_evaluation_interval, amqp, ceilometer_secret,
-            tls_cert, tls_key
+            tls_cert, tls_key, max_failed_token_checks
     }
 
     mutating func read(_ reader: ConfigReader, _ node: Node) throws(ConfigError) {
@@ -66,6 +66,7 @@ extension CollectorConfig {
             case .max_metadata_bytes: maxMetadataBytes = try Self.count(reader, value, name)
             case .max_connections: connections.maxConnections = try Self.count(reader, value, name)
             case .max_connections_per_address: connections.maxPerAddress = try Self.count(reader, value, name)
+            case .max_failed_token_checks: maxFailedTokenChecks = try Self.count(reader, value, name)
             case .header_timeout: connections.headerTimeout = try reader.duration(value, name, minimum: .seconds(1))
             case .idle_timeout: connections.idleTimeout = try reader.duration(value, name, minimum: .seconds(1))
             case .request_timeout: connections.requestTimeout = try reader.duration(value, name, minimum: .seconds(1))
@@ -152,6 +153,7 @@ extension CollectorConfig {
         case .max_metadata_bytes: ConfigKey(path, "positive whole number", "\(defaults.maxMetadataBytes)", "Largest encoded resource_metadata of one sample.")
         case .max_connections: ConfigKey(path, "positive whole number", "\(defaults.connections.maxConnections)", "HTTP connections at once, lowered at start to the open-file limit less 256 when that is smaller.")
         case .max_connections_per_address: ConfigKey(path, "positive whole number", "\(defaults.connections.maxPerAddress)", "HTTP connections from one client address.")
+        case .max_failed_token_checks: ConfigKey(path, "positive whole number", "\(defaults.maxFailedTokenChecks)", "Wrong tokens one client address may send in a minute; past it, its requests with a token are answered 429 until a minute after its oldest failure.")
         case .header_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.headerTimeout), "Time a client has to send a request head.")
         case .idle_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.idleTimeout), "An idle keep-alive connection is closed after this.")
         case .request_timeout: ConfigKey(path, "duration ≥ 1s", ConfigReference.text(defaults.connections.requestTimeout), "A query handler's deadline (then 503).")

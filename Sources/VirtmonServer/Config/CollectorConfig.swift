@@ -25,6 +25,8 @@ public struct CollectorConfig: Sendable, Equatable {
     public var adminToken: String?
     /// token → project id.
     public var projectTokens: [String: String] = [:]
+    /// Wrong tokens one client address may present per minute before its token checks answer 429.
+    public var maxFailedTokenChecks = 20
     /// Samples older than this are deleted (checked hourly).
     public var retention: Duration = .seconds(30 * 86_400)
     /// How often the store seals idle heads, checkpoints and compacts.

@@ -128,6 +128,7 @@ public struct CollectorRuntime: Sendable {
             storage: storage, ingestor: ingestor,
             tokens: TokenTable(adminToken: adminToken, projectTokens: config.projectTokens), logger: logger)
         environment.maxStatisticsRows = config.maxStatisticsRows
+        environment.authFailures = AuthFailureLimiter(limit: config.maxFailedTokenChecks)
         let evaluator = alarms
         environment.alarmsChanged = { evaluator.alarmsChanged() }
         var limits = ConnectionLimits()
