@@ -75,6 +75,17 @@ struct LibvirtLabTests {
             let samples = try await pollster.poll(PollContext(host: "lab", monotonicTime: now))
             return (samples, ticks, now)
         }
+        // The guest's balloon driver reports its statistics on its own schedule, which a loaded machine delays:
+        // memory.usage is absent until the first report, so it is polled for rather than read once.
+        func pollWithMemoryUsage() async throws -> [Sample] {
+            var samples: [Sample] = []
+            for _ in 0..<30 {
+                samples = try await poll().samples
+                if LibvirtLabTests.value(samples, "memory.usage", uuid) != nil { break }
+                try await Task.sleep(for: .seconds(1))
+            }
+            return samples
+        }
 
         // CPU: over 6 s of the busy phase, against QEMU's utime+stime read at the same moments.
         try await LibvirtLabTests.waitFor("busy-start", console: console)
@@ -95,11 +106,11 @@ struct LibvirtLabTests {
         // Memory: balloon before and after filling 64 MiB.
         try await LibvirtLabTests.waitFor("busy-end", console: console)
         try await Task.sleep(for: .seconds(3))
-        let before = try #require(LibvirtLabTests.value(try await poll().samples, "memory.usage", uuid))
+        let before = try #require(LibvirtLabTests.value(try await pollWithMemoryUsage(), "memory.usage", uuid), "no balloon report in 30 s")
         let readBefore = try #require(LibvirtLabTests.value(first.samples, "disk.device.read.bytes", "\(uuid)-vda"))
         try await LibvirtLabTests.waitFor("filled", console: console)
         try await Task.sleep(for: .seconds(3))
-        let filled = try await poll().samples
+        let filled = try await pollWithMemoryUsage()
         let after = try #require(LibvirtLabTests.value(filled, "memory.usage", uuid))
         let balloon = try await LibvirtLab.virsh("domstats", name, "--balloon").stdout
         func stat(_ key: String) -> Double? {
