@@ -19,6 +19,7 @@ public enum APIServer {
     /// page and files), then every authenticated family in a group whose context carries the caller's scope.
     public static func router(_ environment: APIEnvironment) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        router.add(middleware: RequestBoundsMiddleware())
         router.add(middleware: ResponseCompression())
         router.add(middleware: QueryTimingMiddleware(metrics: environment.ingestor.counters.metrics))
         router.add(middleware: UnknownRouteMiddleware())
