@@ -230,8 +230,9 @@ let package = Package(
             name: "VirtmonCollectorTests",
             dependencies: [
                 "VirtmonServer", "VirtmonCollector", "VirtmonAPI", "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonAMQP", "VirtmonPublishers",
-                "VirtmonTelemetry", "VirtmonTestSupport",
+                "VirtmonTelemetry", "VirtmonTestSupport", "VirtmonPrometheus",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
