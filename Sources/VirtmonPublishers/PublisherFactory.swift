@@ -10,7 +10,8 @@ import VirtmonNetwork
 /// - `log://`: readable lines on standard output.
 /// - `file:///PATH[?max_bytes=N&backups=N]`: JSON lines, rotated.
 /// - `udp://HOST:PORT`: signed datagrams, spooled.
-/// - `http://HOST:PORT/PATH` (or `https://`): signed POSTs, spooled.
+/// - `http://[USER:PASSWORD@]HOST:PORT/PATH` (or `https://`): signed POSTs, spooled; a user and password
+///   (a proxy's basic authentication) travel in the Authorization header, never in logs or spool names.
 /// - `prometheus+http://[USER:PASSWORD@]HOST:PORT/api/v1/write` (or `prometheus+https://`): remote-write 1.0
 ///   to Prometheus, VictoriaMetrics or any receiver, spooled.
 /// - `amqp://USER:PASSWORD@HOST:5672[,HOST:PORT…]/VHOST[?exchange=&routing_key=&queue=&quorum=&durable=&declare=]`:
@@ -37,25 +38,25 @@ public struct PublisherFactory: Sendable {
         case log
         case file(path: String, maxBytes: Int?, backups: Int?)
         case udp(host: String, port: UInt16)
-        case http(url: String)
+        case http(url: String, target: String, user: String?, password: String?)
         case remoteWrite(url: String, target: String, user: String?, password: String?)
         case amqp(AMQPAddress)
     }
 
     static func parse(_ url: String) throws(PublisherError) -> Kind {
         guard let schemeEnd = url.range(of: "://") else {
-            throw .invalidURL(url, reason: "not a URL; expected SCHEME://…, such as log:// or http://host:8777/v1/batches")
+            throw .invalidURL(redacted(url), reason: "not a URL; expected SCHEME://…, such as log:// or http://host:8777/v1/batches")
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         guard let components = URLComponents(string: url) else {
-            throw .invalidURL(url, reason: "not a valid URL")
+            throw .invalidURL(redacted(url), reason: "not a valid URL")
         }
         let query = Dictionary(
             (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
         func integer(_ name: String) throws(PublisherError) -> Int? {
             guard let text = query[name] else { return nil }
             guard let value = Int(text), value >= 0 else {
-                throw .invalidURL(url, reason: "'\(name)' must be a whole number ≥ 0, got '\(text)'")
+                throw .invalidURL(redacted(url), reason: "'\(name)' must be a whole number ≥ 0, got '\(text)'")
             }
             return value
         }
@@ -67,40 +68,37 @@ public struct PublisherFactory: Sendable {
             // file://relative/path parses "relative" as a host: refuse it rather than write to /path.
             let host = components.host ?? ""
             guard host.isEmpty || host == "localhost", path.hasPrefix("/"), path.count > 1 else {
-                throw .invalidURL(url, reason: "needs an absolute path: file:///var/lib/virtmon/samples.jsonl")
+                throw .invalidURL(redacted(url), reason: "needs an absolute path: file:///var/lib/virtmon/samples.jsonl")
             }
             for key in query.keys where key != "max_bytes" && key != "backups" {
-                throw .invalidURL(url, reason: "unknown option '\(key)'; file:// takes max_bytes and backups")
+                throw .invalidURL(redacted(url), reason: "unknown option '\(key)'; file:// takes max_bytes and backups")
             }
             return .file(path: path, maxBytes: try integer("max_bytes"), backups: try integer("backups"))
         case "udp":
             guard let host = components.host, !host.isEmpty, let port = components.port, (1...65535).contains(port)
             else {
-                throw .invalidURL(url, reason: "needs a host and a port: udp://127.0.0.1:4952")
+                throw .invalidURL(redacted(url), reason: "needs a host and a port: udp://127.0.0.1:4952")
             }
             return .udp(host: host, port: UInt16(port))
         case "http", "https":
             guard let host = components.host, !host.isEmpty else {
-                throw .invalidURL(url, reason: "needs a host: http://127.0.0.1:8777/v1/batches")
+                throw .invalidURL(redacted(url), reason: "needs a host: http://127.0.0.1:8777/v1/batches")
             }
-            return .http(url: url)
+            let (address, target) = try PublisherFactory.withoutCredentials(url, components)
+            return .http(url: address, target: target, user: components.user, password: components.password)
         case "prometheus+http", "prometheus+https":
             guard let host = components.host, !host.isEmpty else {
-                throw .invalidURL(url, reason: "needs a host: prometheus+http://127.0.0.1:9090/api/v1/write")
+                throw .invalidURL(redacted(url), reason: "needs a host: prometheus+http://127.0.0.1:9090/api/v1/write")
             }
             guard components.path.count > 1 else {
-                throw .invalidURL(url, reason: "needs the receiver's path: /api/v1/write for Prometheus and VictoriaMetrics")
+                throw .invalidURL(redacted(url), reason: "needs the receiver's path: /api/v1/write for Prometheus and VictoriaMetrics")
             }
-            if let reason = Snappy.unavailableReason { throw .invalidURL(url, reason: reason) }
+            if let reason = Snappy.unavailableReason { throw .invalidURL(redacted(url), reason: reason) }
             var plain = components
             plain.scheme = String(scheme.dropFirst("prometheus+".count))
-            plain.user = nil
-            plain.password = nil
-            guard let address = plain.string else { throw .invalidURL(url, reason: "not a valid URL") }
-            // Logs and spool names never show the password.
-            var shown = components
-            shown.password = components.password == nil ? nil : "***"
-            return .remoteWrite(url: address, target: shown.string ?? address, user: components.user, password: components.password)
+            let (address, _) = try PublisherFactory.withoutCredentials(url, plain)
+            let (_, target) = try PublisherFactory.withoutCredentials(url, components)
+            return .remoteWrite(url: address, target: target, user: components.user, password: components.password)
         case "amqp":
             do throws(AMQPError) {
                 let address = try AMQPAddress(url)
@@ -114,7 +112,7 @@ public struct PublisherFactory: Sendable {
                 throw .invalidURL(AMQPAddress.redacting(url), reason: error.description)
             }
         default:
-            throw .unknownScheme(url, scheme: String(scheme))
+            throw .unknownScheme(redacted(url), scheme: String(scheme))
         }
     }
 
@@ -128,14 +126,16 @@ public struct PublisherFactory: Sendable {
                 path: path, maxBytes: maxBytes ?? settings.fileMaxBytes, backups: backups ?? settings.fileBackups)
         case .udp(let host, let port):
             return try spooling(UDPTransport(host: host, port: port), key: url)
-        case .http(let target):
+        case .http(let address, let target, let user, let password):
+            var headers = [("Content-Type", "application/json")]
+            if let user { headers.append(("Authorization", "Basic " + Data("\(user):\(password ?? "")".utf8).base64EncodedString())) }
             let transport: HTTPTransport
             do throws(TLSFileError) {
-                transport = try HTTPTransport(url: target, tlsCA: tlsCA(for: target))
+                transport = try HTTPTransport(url: address, target: target, headers: headers, tlsCA: tlsCA(for: address))
             } catch {
-                throw .invalidURL(url, reason: error.description)
+                throw .invalidURL(target, reason: error.description)
             }
-            return try spooling(transport, key: url)
+            return try spooling(transport, key: target)
         case .remoteWrite(let address, let target, let user, let password):
             let auth = user.map { (user: $0, password: password ?? "") }
             let transport: RemoteWriteTransport
@@ -154,6 +154,25 @@ public struct PublisherFactory: Sendable {
             }
             return try spooling(transport, key: address.description)
         }
+    }
+
+    /// The address to send to (no user or password in it) and the one to show in logs and spool names (the
+    /// password as `***`).
+    static func withoutCredentials(_ url: String, _ components: URLComponents) throws(PublisherError) -> (address: String, shown: String) {
+        var plain = components
+        plain.user = nil
+        plain.password = nil
+        guard let address = plain.string else { throw .invalidURL(redacted(url), reason: "not a valid URL") }
+        var shown = components
+        shown.password = components.password == nil ? nil : "***"
+        return (address, shown.string ?? address)
+    }
+
+    /// `url` with the password of its user part, if any, as `***`, for errors about a URL that may not parse.
+    static func redacted(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].firstIndex(of: "@"),
+              let colon = url[schemeEnd.upperBound..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
     }
 
     /// publishing.tls_ca (or VIRTMON_TLS_CA) for an https:// destination; plain http needs none.

@@ -86,6 +86,27 @@ import VirtmonModel
         try await receiver.stop()
     }
 
+    @Test("a user and password in an http:// URL go as basic authentication, never into the shown URL or the spool's name")
+    func credentialsInTheURL() async throws {
+        let receiver = try await TestHTTPReceiver()
+        let dataDir = temporaryDirectory("basic-auth")
+        let publisher = try makeSpoolingPublisher(url: "http://operator:pa55word@127.0.0.1:\(receiver.port)/b", dataDir: dataDir)
+        #expect(publisher.target == "http://operator:***@127.0.0.1:\(receiver.port)/b")
+        try await publisher.publish(samples: samples(0..<3), events: [])
+        await publisher.flush()
+        let request = try #require(receiver.requests.first)
+        #expect(request.headers["authorization"] == "Basic " + Data("operator:pa55word".utf8).base64EncodedString())
+        #expect(request.path == "/b")
+        let spools = try FileManager.default.contentsOfDirectory(atPath: dataDir + "/spool")
+        #expect(!spools.isEmpty && spools.allSatisfy { !$0.contains("pa55word") }, "\(spools)")
+        do {
+            _ = try PublisherFactory.parse("htp://operator:pa55word@127.0.0.1/b")
+        } catch {
+            #expect(!"\(error)".contains("pa55word") && "\(error)".contains("operator:***@"), "\(error)")
+        }
+        try await receiver.stop()
+    }
+
     @Test func aFullSpoolDropsTheOldestAndCountsThem() async throws {
         let port = try freePort()
         let publisher = try makeSpoolingPublisher(
