@@ -34,7 +34,7 @@ final class SQLiteConnection {
         guard status == SQLITE_OK else {
             let message = errorMessage.map { String(cString: $0) } ?? lastMessage
             sqlite3_free(errorMessage)
-            throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))")
+            throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))", file: path)
         }
     }
 
@@ -68,7 +68,7 @@ final class SQLiteConnection {
             let status = sqlite3_step(statement)
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else {
-                throw SQLiteError(code: status, message: lastMessage, context: "running \(sql.prefix(80))")
+                throw SQLiteError(code: status, message: lastMessage, context: "running \(sql.prefix(80))", file: path)
             }
             try row(SQLiteRow(statement: statement))
         }
