@@ -22,6 +22,7 @@ public enum MetricCatalogue {
         "virtmon_collector_http_connections": "Open HTTP connections.",
         "virtmon_collector_http_connections_max": "Open HTTP connections allowed at once (the rest wait in the backlog).",
         "virtmon_collector_http_connections_closed_total": "HTTP connections the collector closed, by reason.",
+        "virtmon_collector_auth_failures_total": "Requests refused at the token check: missing (no token), invalid (a wrong one), limited (429 after too many wrong ones from the address).",
         "virtmon_collector_query_duration_seconds": "Time to answer a query, by route.",
         // The store, as of the scrape.
         "virtmon_storage_series": "Series the store holds.",

@@ -30,8 +30,10 @@ import VirtmonTestSupport
         let sourceSuffix = "-endpoint-\(UInt32.random(in: 0...UInt32.max))"
         for index in config.sources.indices { config.sources[index].name += sourceSuffix }
         let socket = "/nonexistent-virtmon-\(UUID().uuidString)/libvirt-sock"
+        // Enough cycles to outlive the test's 30 s wait under a loaded suite (40 ran out in CI, and /metrics then
+        // found the agent gone); the test cancels it when done.
         let options = AgentOptions(
-            publishers: ["file://\(directory)/s.jsonl"], interval: .milliseconds(300), cycles: 40, dataDir: directory + "/data",
+            publishers: ["file://\(directory)/s.jsonl"], interval: .milliseconds(300), cycles: 1000, dataDir: directory + "/data",
             libvirtURI: AgentEndpointTests.libvirtInstalled ? "qemu+unix:///system?socket=\(socket)" : "off", listen: "127.0.0.1:0")
         var runtime = try await AgentRuntime.build(config: config, options: options, logger: Logger(label: "test"))
         let port = Mutex(0)
