@@ -182,6 +182,15 @@ let package = Package(
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // A stand-in hypervisor process for the monitor tests: guest RAM mapping, growing heap, vCPU thread.
         .executableTarget(name: "vmm-stand-in", path: "Tests/Helpers/VMMStandIn"),
+        // Every decoder bytes from outside reach, as libFuzzer targets (scripts/fuzz.sh); built plainly,
+        // virtmon-fuzz replays inputs through them.
+        .target(
+            name: "VirtmonFuzz",
+            dependencies: ["VirtmonModel", "VirtmonStorage", "VirtmonCeilometer", "VirtmonPrometheus", "VirtmonPipeline",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .executableTarget(name: "virtmon-fuzz", dependencies: ["VirtmonFuzz"]),
+        .testTarget(name: "VirtmonFuzzTests", dependencies: ["VirtmonFuzz"]),
         .testTarget(name: "VirtmonModelTests", dependencies: ["VirtmonModel"]),
         .testTarget(name: "VirtmonThreadsTests", dependencies: ["VirtmonThreads"]),
         .testTarget(name: "VirtmonPrometheusTests", dependencies: ["VirtmonPrometheus", "VirtmonModel"]),

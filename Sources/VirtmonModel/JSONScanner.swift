@@ -91,10 +91,13 @@ struct JSONScanner: ~Copyable {
         while cursor < bytes.count {
             let byte = bytes[cursor]
             if byte == UInt8(ascii: "\"") {
+                let raw = UnsafeBufferPointer(rebasing: bytes[start..<cursor])
+                guard JSONScanner.isUTF8(raw) else { throw error("a key is not valid UTF-8") }
                 index = cursor + 1
-                return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<cursor]), decoded: nil)
+                return JSONKey(raw: raw, decoded: nil)
             }
             if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw error("control character in a key") }
             cursor += 1
         }
         return JSONKey(raw: nil, decoded: try string())
@@ -108,7 +111,10 @@ struct JSONScanner: ~Copyable {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                // JSON is UTF-8: bytes that are not are refused, never replaced, so what is stored is what was sent.
+                guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
+                    throw error("a string is not valid UTF-8")
+                }
                 index += 1
                 return text
             }
@@ -122,7 +128,8 @@ struct JSONScanner: ~Copyable {
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                return String(decoding: scalars, as: UTF8.self)
+                guard let text = String(validating: scalars, as: UTF8.self) else { throw error("a string is not valid UTF-8") }
+                return text
             case UInt8(ascii: "\\"):
                 guard index < bytes.count else { throw error("unfinished escape") }
                 let escaped = bytes[index]
@@ -154,6 +161,12 @@ struct JSONScanner: ~Copyable {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// Whether `raw` is UTF-8; ASCII, as nearly every key is, is checked without building a String.
+    static func isUTF8(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        if raw.allSatisfy({ $0 < 0x80 }) { return true }
+        return String(validating: raw, as: UTF8.self) != nil
     }
 
     private mutating func hex4() throws(WireDecodeError) -> UInt32 {

@@ -57,6 +57,31 @@ struct WireDecoderTests {
         #expect(batch.events.isEmpty)
     }
 
+    @Test("bytes that are not UTF-8 (in a key or a value, with or without escapes) and control characters in a key are refused, never replaced (found by fuzzing)")
+    func invalidUTF8() throws {
+        let good = Array(WireJSON.encode(Self.batch()))
+        func replacing(_ text: String, with bytes: [UInt8]) -> Data {
+            let needle = Array(text.utf8)
+            let at = (0...(good.count - needle.count)).first { Array(good[$0..<($0 + needle.count)]) == needle }!
+            return Data(good[..<at] + bytes + good[(at + needle.count)...])
+        }
+        let cases: [(String, Data)] = [
+            ("key", replacing("\"vcpus\"", with: Array("\"vcp".utf8) + [0xFF, 0xFE] + Array("\"".utf8))),
+            ("value", replacing("\"vm-1\"", with: Array("\"vm-".utf8) + [0xC3] + Array("\"".utf8))),
+            ("control character in a key", replacing("\"vcpus\"", with: Array("\"vc".utf8) + [0x00] + Array("pus\"".utf8))),
+            ("escaped value", replacing("\"gone\"", with: Array("\"g\\n".utf8) + [0xED, 0xA0, 0x80] + Array("\"".utf8))),
+        ]
+        for (place, body) in cases {
+            #expect(throws: WireDecodeError.self, "\(place)") { try WireDecoder.batch(body) }
+            do {
+                _ = try WireDecoder.batch(body)
+            } catch {
+                #expect("\(error)".contains("not valid UTF-8") || "\(error)".contains("control character in a key"), "\(place): \(error)")
+            }
+            #expect((try? JSONDecoder().decode(Batch.self, from: body)) == nil, "Codable refuses it too (\(place))")
+        }
+    }
+
     @Test("every malformed body is refused with the place and the reason")
     func malformed() {
         let good = String(decoding: WireDecoderTests.batch().encoded(), as: UTF8.self)

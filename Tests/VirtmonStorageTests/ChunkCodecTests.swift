@@ -55,6 +55,23 @@ struct ChunkCodecTests {
         #expect(throws: ChunkFormatError.self) { try WALRecord(decoding: [1, 5, 1]) }
         let record = WALRecord(entries: [.init(series: 3, time: -5, value: .pi, receivedAt: 99)])
         #expect(try WALRecord(decoding: record.encoded()) == record)
+        // Found by fuzzing: a rollup whose time offsets overflow trapped the process that read it.
+        let overflowing = RollupCodec.encode([
+            RollupBucket(start: .max - 10, count: 1, sum: 1, min: 1, max: 1, m2: 0, firstTime: .max - 10, lastTime: .max - 10),
+        ])
+        var damaged = overflowing
+        damaged[damaged.count / 2] ^= 0x5A
+        for bytes in [damaged, Array(overflowing.reversed())] {
+            do {
+                _ = try RollupCodec.decode(bytes)
+            } catch {
+                #expect("\(error)".count > 10)
+            }
+        }
+        let fuzzed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/rollup/crash-time-offset-overflow")
+        let found = try Array(Data(contentsOf: fuzzed))
+        #expect(throws: ChunkFormatError.self) { try RollupCodec.decode(found) }
     }
 
     @Test("rollup buckets merge to what one pass over the samples gives")

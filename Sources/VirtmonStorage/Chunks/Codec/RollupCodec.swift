@@ -29,10 +29,19 @@ public enum RollupCodec {
         try ChunkCodec.decodeColumn(&reader, into: &mins)
         try ChunkCodec.decodeColumn(&reader, into: &maxes)
         try ChunkCodec.decodeColumn(&reader, into: &m2s)
-        return (0..<count).map { index in
-            RollupBucket(
+        var buckets: [RollupBucket] = []
+        buckets.reserveCapacity(count)
+        for index in 0..<count {
+            // A damaged blob can hold offsets that overflow: refused like any other damage, never a trap.
+            let (first, firstOverflow) = starts[index].addingReportingOverflow(firsts[index])
+            let (last, lastOverflow) = starts[index].addingReportingOverflow(lasts[index])
+            guard !firstOverflow, !lastOverflow else {
+                throw ChunkFormatError("rollup bucket \(index) of \(count) has times beyond the 64-bit range (the blob is damaged)")
+            }
+            buckets.append(RollupBucket(
                 start: starts[index], count: counts[index], sum: sums[index], min: mins[index], max: maxes[index],
-                m2: m2s[index], firstTime: starts[index] + firsts[index], lastTime: starts[index] + lasts[index])
+                m2: m2s[index], firstTime: first, lastTime: last))
         }
+        return buckets
     }
 }
