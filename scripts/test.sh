@@ -3,7 +3,7 @@
 # starts any throwaway servers by PID under a temporary directory, runs `swift test`, and stops them.
 #
 #   bash scripts/test.sh            # everything
-#   bash scripts/test.sh --filter X # passed on to swift test
+#   bash scripts/test.sh --filter X # passed on to swift test (and no fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -131,3 +131,9 @@ log "swift build (the executables tests run: virtmon, vmm-stand-in)"
 swift build
 log "swift test"
 swift test "$@"
+
+# --- Bounded fuzzing from the committed corpus (the whole run: bash scripts/fuzz.sh) -----------------------
+if [ $# -eq 0 ]; then
+  log "fuzzing each decoder for ${VIRTMON_FUZZ_SECONDS:-10} s from Fuzz/corpus (libFuzzer + AddressSanitizer)"
+  bash scripts/fuzz.sh --seconds "${VIRTMON_FUZZ_SECONDS:-10}"
+fi

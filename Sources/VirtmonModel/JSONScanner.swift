@@ -212,6 +212,8 @@ struct JSONScanner: ~Copyable {
         let digitsStart = index
         while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
         guard index > digitsStart else { throw error("expected a number") }
+        // JSON has no leading zeros ("06.5"), which other readers refuse or read as octal.
+        guard bytes[digitsStart] != UInt8(ascii: "0") || index - digitsStart == 1 else { throw error("a number with a leading zero") }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             let fraction = index
@@ -227,11 +229,14 @@ struct JSONScanner: ~Copyable {
         }
         let length = index - start
         // Copy into a terminated buffer: strtod must not read past the number (or the body).
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
+        let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
             for offset in 0..<length { buffer[offset] = CChar(bitPattern: bytes[start + offset]) }
             buffer[length] = 0
             return strtod(buffer.baseAddress!, nil)
         }
+        // 1e400 would read as infinity, which no JSON reader round-trips and no store keeps.
+        guard value.isFinite else { throw error("a number beyond the range of a double") }
+        return value
     }
 
     /// A number or `null`.
@@ -270,7 +275,10 @@ struct JSONScanner: ~Copyable {
     mutating func objectValue(depth: Int = 0) throws(WireDecodeError) -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         try object { (scanner: inout JSONScanner, key: JSONKey) throws(WireDecodeError) in
-            result[key.text] = try scanner.value(depth: depth)
+            let name = key.text
+            guard result.updateValue(try scanner.value(depth: depth), forKey: name) == nil else {
+                throw scanner.error("key \"\(name.prefix(100))\" is given twice in one object")
+            }
         }
         return result
     }

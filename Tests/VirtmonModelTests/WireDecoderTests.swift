@@ -69,6 +69,10 @@ struct WireDecoderTests {
             ("key", replacing("\"vcpus\"", with: Array("\"vcp".utf8) + [0xFF, 0xFE] + Array("\"".utf8))),
             ("value", replacing("\"vm-1\"", with: Array("\"vm-".utf8) + [0xC3] + Array("\"".utf8))),
             ("control character in a key", replacing("\"vcpus\"", with: Array("\"vc".utf8) + [0x00] + Array("pus\"".utf8))),
+            ("duplicate key", replacing("\"counter_unit\"", with: Array("\"counter_type\":\"cumulative\",\"counter_unit\"".utf8))),
+            ("duplicate metadata key", replacing("\"vcpus\":2", with: Array("\"vcpus\":2,\"vcpus\":3".utf8))),
+            ("leading zero", replacing("12.5", with: Array("012.5".utf8))),
+            ("infinite number", replacing("12.5", with: Array("1e400".utf8))),
             ("escaped value", replacing("\"gone\"", with: Array("\"g\\n".utf8) + [0xED, 0xA0, 0x80] + Array("\"".utf8))),
         ]
         for (place, body) in cases {
@@ -76,9 +80,14 @@ struct WireDecoderTests {
             do {
                 _ = try WireDecoder.batch(body)
             } catch {
-                #expect("\(error)".contains("not valid UTF-8") || "\(error)".contains("control character in a key"), "\(place): \(error)")
+                #expect("\(error)".contains("not valid UTF-8") || "\(error)".contains("control character in a key")
+                        || "\(error)".contains("leading zero") || "\(error)".contains("beyond the range")
+                        || "\(error)".contains("is given twice"), "\(place): \(error)")
             }
-            #expect((try? JSONDecoder().decode(Batch.self, from: body)) == nil, "Codable refuses it too (\(place))")
+            // Codable refuses these too, except a key given twice, which it reads one way and a scan another.
+            if !place.hasPrefix("duplicate") {
+                #expect((try? JSONDecoder().decode(Batch.self, from: body)) == nil, "Codable refuses it too (\(place))")
+            }
         }
     }
 
