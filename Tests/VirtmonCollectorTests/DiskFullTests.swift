@@ -22,8 +22,15 @@ struct DiskFullTests {
         let mounted = try await ProcessRunner.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=24m", "tmpfs", mount])
         try #require(mounted.status == 0, "mount: \(mounted.stderr)")
         defer {
-            _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/umount"), arguments: ["-l", mount]).waitUntilExit()
-            try? FileManager.default.removeItem(atPath: mount)
+            // On a thread of its own: waitUntilExit can hang beside a zombie once libvirt is in the process (see
+            // ProcessRunner.reap), and on a cooperative thread it held one of the two for the rest of the run.
+            Thread {
+                let umount = Process()
+                umount.executableURL = URL(fileURLWithPath: "/usr/bin/umount")
+                umount.arguments = ["-l", mount]
+                if (try? umount.run()) != nil { _ = ProcessRunner.reap(umount) }
+                try? FileManager.default.removeItem(atPath: mount)
+            }.start()
         }
         let dataDir = mount + "/data"
         let filler = mount + "/filler"
@@ -57,7 +64,7 @@ struct DiskFullTests {
             return (rows.count, Set(rows.map(\.sample.volume)).count)
         }
         try await publish(2000)
-        try await waitFor("the first samples", timeout: .seconds(30)) { await publisher.spooledBatches == 0 }
+        try await waitFor("the first samples", timeout: .seconds(90)) { await publisher.spooledBatches == 0 }
 
         try await fill()
         // Direct posts until one finds the disk full (SQLite may still have room in pages it holds).
@@ -82,7 +89,7 @@ struct DiskFullTests {
 
         try FileManager.default.removeItem(atPath: filler)
         let started = ContinuousClock.now
-        try await waitFor("the spool to drain after space returned", timeout: .seconds(60)) { await publisher.spooledBatches == 0 }
+        try await waitFor("the spool to drain after space returned", timeout: .seconds(120)) { await publisher.spooledBatches == 0 }
         let drained = ContinuousClock.now - started
         let direct = TestBatches.make(agent: "direct-agent", seq: 999, samples: 10, meter: "disk.full.direct")
         let (body, signature) = TestBatches.signed(direct)

@@ -32,7 +32,8 @@ public final class AuthFailureLimiter: Sendable {
     public func failed(_ address: String) {
         let instant = now()
         failures.withLock { table in
-            // Bounded memory under a spray of addresses: forget everything recent-less first.
+            // Bounded memory under a spray of addresses: drop those whose failures have all left the window,
+            // and if that is not enough, start over (a spray that large is limited by the connection caps anyway).
             if table.count >= 100_000 {
                 table = table.filter { !$0.value.isEmpty && instant - $0.value.last! < window }
                 if table.count >= 100_000 { table.removeAll() }
