@@ -84,6 +84,9 @@ public struct PublisherFactory: Sendable {
             guard let host = components.host, !host.isEmpty else {
                 throw .invalidURL(redacted(url), reason: "needs a host: http://127.0.0.1:8777/v1/batches")
             }
+            // Without credentials the URL is used as written, so that the spool directory named after it is the
+            // one earlier versions filled.
+            guard components.user != nil || components.password != nil else { return .http(url: url, target: url, user: nil, password: nil) }
             let (address, target) = try PublisherFactory.withoutCredentials(url, components)
             return .http(url: address, target: target, user: components.user, password: components.password)
         case "prometheus+http", "prometheus+https":
