@@ -45,18 +45,18 @@ public struct PublisherFactory: Sendable {
 
     static func parse(_ url: String) throws(PublisherError) -> Kind {
         guard let schemeEnd = url.range(of: "://") else {
-            throw .invalidURL(redacted(url), reason: "not a URL; expected SCHEME://…, such as log:// or http://host:8777/v1/batches")
+            throw .invalidURL(AMQPAddress.redacting(url), reason: "not a URL; expected SCHEME://…, such as log:// or http://host:8777/v1/batches")
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         guard let components = URLComponents(string: url) else {
-            throw .invalidURL(redacted(url), reason: "not a valid URL")
+            throw .invalidURL(AMQPAddress.redacting(url), reason: "not a valid URL")
         }
         let query = Dictionary(
             (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
         func integer(_ name: String) throws(PublisherError) -> Int? {
             guard let text = query[name] else { return nil }
             guard let value = Int(text), value >= 0 else {
-                throw .invalidURL(redacted(url), reason: "'\(name)' must be a whole number ≥ 0, got '\(text)'")
+                throw .invalidURL(AMQPAddress.redacting(url), reason: "'\(name)' must be a whole number ≥ 0, got '\(text)'")
             }
             return value
         }
@@ -68,21 +68,21 @@ public struct PublisherFactory: Sendable {
             // file://relative/path parses "relative" as a host: refuse it rather than write to /path.
             let host = components.host ?? ""
             guard host.isEmpty || host == "localhost", path.hasPrefix("/"), path.count > 1 else {
-                throw .invalidURL(redacted(url), reason: "needs an absolute path: file:///var/lib/virtmon/samples.jsonl")
+                throw .invalidURL(AMQPAddress.redacting(url), reason: "needs an absolute path: file:///var/lib/virtmon/samples.jsonl")
             }
             for key in query.keys where key != "max_bytes" && key != "backups" {
-                throw .invalidURL(redacted(url), reason: "unknown option '\(key)'; file:// takes max_bytes and backups")
+                throw .invalidURL(AMQPAddress.redacting(url), reason: "unknown option '\(key)'; file:// takes max_bytes and backups")
             }
             return .file(path: path, maxBytes: try integer("max_bytes"), backups: try integer("backups"))
         case "udp":
             guard let host = components.host, !host.isEmpty, let port = components.port, (1...65535).contains(port)
             else {
-                throw .invalidURL(redacted(url), reason: "needs a host and a port: udp://127.0.0.1:4952")
+                throw .invalidURL(AMQPAddress.redacting(url), reason: "needs a host and a port: udp://127.0.0.1:4952")
             }
             return .udp(host: host, port: UInt16(port))
         case "http", "https":
             guard let host = components.host, !host.isEmpty else {
-                throw .invalidURL(redacted(url), reason: "needs a host: http://127.0.0.1:8777/v1/batches")
+                throw .invalidURL(AMQPAddress.redacting(url), reason: "needs a host: http://127.0.0.1:8777/v1/batches")
             }
             // Without credentials the URL is used as written, so that the spool directory named after it is the
             // one earlier versions filled.
@@ -91,12 +91,12 @@ public struct PublisherFactory: Sendable {
             return .http(url: address, target: target, user: components.user, password: components.password)
         case "prometheus+http", "prometheus+https":
             guard let host = components.host, !host.isEmpty else {
-                throw .invalidURL(redacted(url), reason: "needs a host: prometheus+http://127.0.0.1:9090/api/v1/write")
+                throw .invalidURL(AMQPAddress.redacting(url), reason: "needs a host: prometheus+http://127.0.0.1:9090/api/v1/write")
             }
             guard components.path.count > 1 else {
-                throw .invalidURL(redacted(url), reason: "needs the receiver's path: /api/v1/write for Prometheus and VictoriaMetrics")
+                throw .invalidURL(AMQPAddress.redacting(url), reason: "needs the receiver's path: /api/v1/write for Prometheus and VictoriaMetrics")
             }
-            if let reason = Snappy.unavailableReason { throw .invalidURL(redacted(url), reason: reason) }
+            if let reason = Snappy.unavailableReason { throw .invalidURL(AMQPAddress.redacting(url), reason: reason) }
             var plain = components
             plain.scheme = String(scheme.dropFirst("prometheus+".count))
             let (address, _) = try PublisherFactory.withoutCredentials(url, plain)
@@ -115,7 +115,7 @@ public struct PublisherFactory: Sendable {
                 throw .invalidURL(AMQPAddress.redacting(url), reason: error.description)
             }
         default:
-            throw .unknownScheme(redacted(url), scheme: String(scheme))
+            throw .unknownScheme(AMQPAddress.redacting(url), scheme: String(scheme))
         }
     }
 
@@ -165,17 +165,10 @@ public struct PublisherFactory: Sendable {
         var plain = components
         plain.user = nil
         plain.password = nil
-        guard let address = plain.string else { throw .invalidURL(redacted(url), reason: "not a valid URL") }
+        guard let address = plain.string else { throw .invalidURL(AMQPAddress.redacting(url), reason: "not a valid URL") }
         var shown = components
         shown.password = components.password == nil ? nil : "***"
         return (address, shown.string ?? address)
-    }
-
-    /// `url` with the password of its user part, if any, as `***`, for errors about a URL that may not parse.
-    static func redacted(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].firstIndex(of: "@"),
-              let colon = url[schemeEnd.upperBound..<at].firstIndex(of: ":") else { return url }
-        return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
     }
 
     /// publishing.tls_ca (or VIRTMON_TLS_CA) for an https:// destination; plain http needs none.
