@@ -204,7 +204,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VirtmonPollstersTests",
-            dependencies: ["VirtmonPollsters", "VirtmonAgent", "VirtmonLibvirt", "VirtmonTestSupport", "vmm-stand-in"],
+            dependencies: ["VirtmonPollsters", "VirtmonAgent", "VirtmonLibvirt", "VirtmonThreads", "VirtmonTestSupport", "vmm-stand-in"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "VirtmonPipelineTests", dependencies: ["VirtmonPipeline"]),
@@ -231,7 +231,7 @@ let package = Package(
         .testTarget(
             name: "VirtmonStorageTests",
             dependencies: [
-                "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres",
+                "VirtmonStorage", "VirtmonStorageSQLite", "VirtmonStoragePostgres", "VirtmonThreads", "VirtmonTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import VirtmonCollector
 import VirtmonModel
 import VirtmonServer
+import VirtmonTestSupport
 
 /// A real collector in this process: SQLite in a temporary directory, HTTP and UDP on ports the kernel picks,
 /// a secret and tokens; plus an HTTP client and a UDP socket to talk to it.
@@ -26,6 +27,7 @@ final class CollectorHarness: Sendable {
 
     init(secret: String = CollectorHarness.secret, clockWindow: Duration = .seconds(300),
          configure: (inout CollectorConfig) -> Void = { _ in }) async throws {
+        StallWatchdog.start()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-collector-\(UUID().uuidString)")
         var config = CollectorConfig(dataDir: directory.path)
         config.listen = .init(host: "127.0.0.1", port: 0)

@@ -28,9 +28,9 @@ struct VMMMonitorTests {
     }
 
     @Test func overheadEqualsPmapToTheKiB() async throws {
-        let standIn = try StandIn(guestMiB: 256, touchMiB: 32)
-        defer { standIn.kill() }
-        try standIn.send("grow 3000")
+        let standIn = try await StandIn(guestMiB: 256, touchMiB: 32)
+        defer { Task { await standIn.kill() } }
+        try await standIn.send("grow 3000")
         let vmm = try process(standIn.pid)
         let (memory, limit) = try vmm.memory(procRoot: "/proc", defaultLimitKiB: 128 * 1024)
         #expect(limit == 128 * 1024)
@@ -47,8 +47,8 @@ struct VMMMonitorTests {
     }
 
     @Test func theEventFiresAtTheThresholdAndNotBelow() async throws {
-        let standIn = try StandIn(guestMiB: 200, touchMiB: 8)
-        defer { standIn.kill() }
+        let standIn = try await StandIn(guestMiB: 200, touchMiB: 8)
+        defer { Task { await standIn.kill() } }
         let watch = VMMWatchList(pids: [standIn.pid], scanByName: false)
         let measure = await VMMMemoryMonitor(watch: watch, maxOverheadKiB: .max).check(context())
         let sample = try #require(measure.samples.first { $0.resourceMetadata["pid"] == .number(Double(standIn.pid)) })
@@ -57,7 +57,7 @@ struct VMMMonitorTests {
 
         let below = await VMMMemoryMonitor(watch: watch, maxOverheadKiB: overhead + 1024).check(context())
         #expect(below.events.isEmpty, "1 MiB under the limit: no event")
-        try standIn.send("grow 2048")
+        try await standIn.send("grow 2048")
         let above = await VMMMemoryMonitor(watch: watch, maxOverheadKiB: overhead + 1024).check(context())
         let event = try #require(above.events.first)
         #expect(event.level == .error && event.type == "memory_usage")
@@ -70,10 +70,10 @@ struct VMMMonitorTests {
     }
 
     @Test func killingTheProcessIsFatal() async throws {
-        let standIn = try StandIn(guestMiB: 64, touchMiB: 1)
+        let standIn = try await StandIn(guestMiB: 64, touchMiB: 1)
         let monitor = VMMLivenessMonitor(watch: VMMWatchList(pids: [standIn.pid], scanByName: false))
         #expect(await monitor.check(context()).events.isEmpty)
-        standIn.kill()
+        await standIn.kill()
         let outcome = await monitor.check(context())
         let event = try #require(outcome.events.first)
         #expect(event.level == .fatal && event.type == "liveness" && event.message.contains("pid \(standIn.pid)"))
@@ -83,8 +83,8 @@ struct VMMMonitorTests {
     @Test func libvirtPidFilesNameTheDomainAndTellACrashFromAStop() async throws {
         let run = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-libvirt-\(UUID())").path
         try FileManager.default.createDirectory(atPath: run + "/qemu", withIntermediateDirectories: true)
-        let crashed = try StandIn(guestMiB: 64, touchMiB: 1)
-        let stopped = try StandIn(guestMiB: 64, touchMiB: 1)
+        let crashed = try await StandIn(guestMiB: 64, touchMiB: 1)
+        let stopped = try await StandIn(guestMiB: 64, touchMiB: 1)
         try "\(crashed.pid)\n".write(toFile: run + "/qemu/web.pid", atomically: true, encoding: .utf8)
         try "\(stopped.pid)\n".write(toFile: run + "/qemu/db.pid", atomically: true, encoding: .utf8)
         let found = VMMDiscovery.find(libvirtRunDir: run, scanByName: false)
@@ -92,23 +92,23 @@ struct VMMMonitorTests {
 
         let monitor = VMMLivenessMonitor(watch: VMMWatchList(scanByName: false))
         #expect(await monitor.check(context(libvirtRunDir: run)).events.isEmpty)
-        crashed.kill()  // its pid file stays: libvirt did not stop it
+        await crashed.kill()  // its pid file stays: libvirt did not stop it
         try FileManager.default.removeItem(atPath: run + "/qemu/db.pid")
-        stopped.kill()  // libvirt removed the pid file first: a stop
+        await stopped.kill()  // libvirt removed the pid file first: a stop
         let events = await monitor.check(context(libvirtRunDir: run)).events
         #expect(events.first { $0.message.contains("domain web") }?.level == .fatal)
         #expect(events.first { $0.message.contains("domain db") }?.level == .info)
     }
 
     @Test func cpuOutsideVCPUThreadsIsSeparatedFromVCPUTime() async throws {
-        let standIn = try StandIn(guestMiB: 64, touchMiB: 1)
-        defer { standIn.kill() }
+        let standIn = try await StandIn(guestMiB: 64, touchMiB: 1)
+        defer { Task { await standIn.kill() } }
         let vmm = try process(standIn.pid)
         let t0 = try vmm.cpuTimes(procRoot: "/proc")
         #expect(t0.vcpuThreads == 1)
-        try standIn.send("vcpu 400")
+        try await standIn.send("vcpu 400")
         let t1 = try vmm.cpuTimes(procRoot: "/proc")
-        try standIn.send("spin 400")
+        try await standIn.send("spin 400")
         let t2 = try vmm.cpuTimes(procRoot: "/proc")
         // Signed: the process's total and its vCPU thread are read one after the other, so "outside" (their
         // difference) can be a tick lower in a later read while the vCPU thread runs (seen in CI: an overflow).
@@ -124,20 +124,20 @@ struct VMMMonitorTests {
         // loaded machine stretches, so the bound is loose.
         let monitor = VMMCPUMonitor(watch: VMMWatchList(pids: [standIn.pid], scanByName: false), maxPercent: 10)
         _ = await monitor.check(context())
-        try standIn.send("spin 600")
+        try await standIn.send("spin 600")
         let outcome = await monitor.check(context())
         let sample = try #require(outcome.samples.first)
         #expect(sample.name == "vmm.cpu.overhead" && sample.volume > 10)
         #expect(outcome.events.first?.type == "cpu_usage")
     }
 
-    @Test func hypervisorsAreFoundByProgramName() throws {
+    @Test func hypervisorsAreFoundByProgramName() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-name-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let link = directory + "/qemu-system-x86_64"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: StandIn.binary!)
-        let standIn = try StandIn(guestMiB: 64, touchMiB: 1, executable: link)
-        defer { standIn.kill() }
+        let standIn = try await StandIn(guestMiB: 64, touchMiB: 1, executable: link)
+        defer { Task { await standIn.kill() } }
         let found = VMMDiscovery.find(libvirtRunDir: "/nonexistent")
         let match = try #require(found.first { $0.pid == standIn.pid })
         #expect(match.program == "qemu-system-x86_64" && match.origin == .name)

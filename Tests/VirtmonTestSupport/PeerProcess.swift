@@ -10,6 +10,7 @@ public final class PeerProcess: Sendable {
     public let log: URL
 
     public init(_ executable: String, _ arguments: [String], log: URL, environment: [String: String]? = nil) throws {
+        StallWatchdog.start()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

@@ -11,7 +11,8 @@ public enum ProcessRunner {
     }
 
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
+        StallWatchdog.start()
+        return try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Swift.Result {
                     let process = Process()

@@ -21,6 +21,7 @@ public final class TestHTTPReceiver: Sendable {
 
     /// Binds `port` (0 picks a free one).
     public init(port: Int = 0) async throws {
+        StallWatchdog.start()
         let box = HandlerState(self_: nil)
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

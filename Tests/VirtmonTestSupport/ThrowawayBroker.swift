@@ -23,6 +23,7 @@ public final class ThrowawayBroker: Sendable {
 
     /// Starts a broker; throws with its log's tail when it does not come up.
     public init(name: String) async throws {
+        StallWatchdog.start()
         let base = ProcessInfo.processInfo.environment["VIRTMON_TEST_RUN"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory
         directory = base.appendingPathComponent("rabbitmq-\(name)-\(UUID().uuidString.prefix(8))")
