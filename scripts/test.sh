@@ -20,6 +20,8 @@ command -v free >/dev/null 2>&1 || packages+=(procps)
 command -v qemu-system-x86_64 >/dev/null 2>&1 || packages+=(qemu-system-x86)
 # The collector's stores: SQLite (headers to build against) and a real PostgreSQL server for the conformance suite.
 [ -e /usr/include/sqlite3.h ] || packages+=(libsqlite3-dev)
+# sqlite3's shell: the damaged-database test finds the pages to damage and runs scripts/recover-sqlite.sh.
+command -v sqlite3 >/dev/null 2>&1 || packages+=(sqlite3)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
 # libvirt's client library: its in-process test driver backs the VM-metering tests (the lab adds the daemon).
 ls /usr/lib/*/libvirt.so.0 >/dev/null 2>&1 || packages+=(libvirt0)

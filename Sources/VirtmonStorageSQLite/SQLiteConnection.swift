@@ -8,6 +8,8 @@ final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var cache: [String: OpaquePointer] = [:]
     let path: String
+    /// Set while `damageReport` runs its own statements, which fail on the same damage: no report of a report.
+    private var diagnosing = false
 
     init(path: String, readOnly: Bool = false) throws(SQLiteError) {
         self.path = path
@@ -34,8 +36,41 @@ final class SQLiteConnection {
         guard status == SQLITE_OK else {
             let message = errorMessage.map { String(cString: $0) } ?? lastMessage
             sqlite3_free(errorMessage)
-            throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))", file: path)
+            let damage = status & 0xff == SQLITE_CORRUPT || status & 0xff == SQLITE_NOTADB ? damageReport() : nil
+            throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))", file: path, damage: damage)
         }
+    }
+
+    /// SQLite's quick check of the file (its first problems), each "Tree N" named by the table or index whose
+    /// b-tree has root page N; nil when even that cannot run. Only called after SQLite said the file is damaged.
+    private func damageReport() -> String? {
+        guard !diagnosing else { return nil }
+        diagnosing = true
+        defer { diagnosing = false }
+        var names: [Int64: String] = [:]
+        var problems: [String] = []
+        do {
+            // On a connection of its own: this one's cursors are left in the error and fail the check too.
+            let checker = try SQLiteConnection(path: path, readOnly: true)
+            checker.diagnosing = true
+            try? checker.query("SELECT rootpage, type, name FROM sqlite_schema WHERE rootpage > 0") { row in
+                names[row.int64(0)] = "\(row.optionalText(1) ?? "b-tree") \(row.optionalText(2) ?? "?")"
+            }
+            try checker.query("PRAGMA quick_check(8)") { problems.append($0.optionalText(0) ?? "") }
+        } catch let error as SQLiteError {
+            // The check can report its findings and then fail on the same damage: the findings are the news.
+            if problems.isEmpty { return "quick_check itself failed: \(error.message)" }
+        } catch {
+            return nil
+        }
+        // Its first row opens with a "*** in database main ***" line of its own.
+        problems = problems.flatMap { $0.split(separator: "\n").map(String.init) }.filter { !$0.hasPrefix("*** in database") }
+        if problems == ["ok"] { return "quick_check finds no damage now (the failing read may have been a torn write)" }
+        return problems.map { line in
+            guard let range = line.range(of: #"Tree (\d+)"#, options: .regularExpression),
+                  let root = Int64(line[range].dropFirst(5)), let name = names[root] else { return line }
+            return line.replacingCharacters(in: range, with: "Tree \(root) (\(name))")
+        }.joined(separator: "; ")
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back when it throws.
@@ -68,7 +103,14 @@ final class SQLiteConnection {
             let status = sqlite3_step(statement)
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else {
-                throw SQLiteError(code: status, message: lastMessage, context: "running \(sql.prefix(80))", file: path)
+                let message = lastMessage
+                var damage: String?
+                if status & 0xff == SQLITE_CORRUPT || status & 0xff == SQLITE_NOTADB {
+                    // Ended first: while it stays mid-step, the check runs into the same error instead of reporting.
+                    sqlite3_reset(statement)
+                    damage = damageReport()
+                }
+                throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))", file: path, damage: damage)
             }
             try row(SQLiteRow(statement: statement))
         }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VirtmonStorage
+@testable import VirtmonStorage
 
 @Suite("Chunk codec")
 struct ChunkCodecTests {
@@ -55,6 +55,12 @@ struct ChunkCodecTests {
         #expect(throws: ChunkFormatError.self) { try WALRecord(decoding: [1, 5, 1]) }
         let record = WALRecord(entries: [.init(series: 3, time: -5, value: .pi, receivedAt: 99)])
         #expect(try WALRecord(decoding: record.encoded()) == record)
+        #expect(CRC32.checksum(Array("123456789".utf8)[...]) == 0xCBF4_3926, "the IEEE CRC-32 check value")
+        // Records written before the check (version 1) still replay.
+        #expect(try WALRecord(decoding: [1, 1, 3, 9, 208, 1] + withUnsafeBytes(of: Double.pi.bitPattern.littleEndian, Array.init)) == record)
+        var flipped = record.encoded()
+        flipped[flipped.count - 2] ^= 0x01
+        #expect(throws: ChunkFormatError.self) { try WALRecord(decoding: flipped) }
         // Found by fuzzing: a rollup whose time offsets overflow trapped the process that read it.
         let overflowing = RollupCodec.encode([
             RollupBucket(start: .max - 10, count: 1, sum: 1, min: 1, max: 1, m2: 0, firstTime: .max - 10, lastTime: .max - 10),

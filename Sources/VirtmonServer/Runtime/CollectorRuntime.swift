@@ -114,12 +114,28 @@ public struct CollectorRuntime: Sendable {
             guard path.hasPrefix("/") else {
                 throw StorageURLError(url: url, reason: "needs an absolute path: sqlite:///var/lib/virtmon/virtmon.db")
             }
-            return try await SQLiteChunkBackend.open(path: path)
+            return try await reportingDamage(in: SQLiteChunkBackend.open(path: path), at: path, logger: logger)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try await PostgresChunkBackend.open(url: url, logger: logger, startupTimeout: startupTimeout, statementTimeout: statementTimeout)
+            return try await reportingDamage(
+                in: PostgresChunkBackend.open(url: url, logger: logger, startupTimeout: startupTimeout, statementTimeout: statementTimeout),
+                at: StorageURL.redacted(url), logger: logger)
         }
         throw StorageURLError(url: url, reason: "unknown storage; use sqlite:///PATH or postgres://USER@HOST:PORT/DATABASE")
+    }
+
+    /// Says each record the store skipped at start-up because it could not be read back, so that an operator
+    /// learns what was lost and where instead of finding a collector that will not start.
+    static func reportingDamage(in store: ChunkStore, at location: String, logger: Logger) async -> ChunkStore {
+        let damaged = await store.damagedRecords
+        for record in damaged.prefix(20) {
+            logger.error("damaged record skipped at start-up; the samples it held that were not yet sealed are missing, everything else is readable",
+                         metadata: ["storage": "\(location)", "record": "\(record)"])
+        }
+        if damaged.count > 20 {
+            logger.error("more damaged records skipped at start-up", metadata: ["storage": "\(location)", "more": "\(damaged.count - 20)"])
+        }
+        return store
     }
 
     /// The collector's services, in start order.

@@ -22,13 +22,15 @@ public struct WALRecord: Sendable, Equatable {
         self.entries = entries
     }
 
-    static let version: UInt8 = 1
+    /// Version 2 adds a CRC-32 of everything after the check; version 1 records (written before it) are still
+    /// read.
+    static let version: UInt8 = 2
 
-    /// Version byte, entry count, then per entry: series (varint), time and receivedAt (zigzag varints, the
-    /// latter relative to the time), value (8 bytes).
+    /// Version byte, CRC-32 (4 bytes, little-endian) of the rest, entry count, then per entry: series (varint),
+    /// time and receivedAt (zigzag varints, the latter relative to the time), value (8 bytes).
     public func encoded() -> [UInt8] {
-        var bytes: [UInt8] = [WALRecord.version]
-        bytes.reserveCapacity(entries.count * 20 + 8)
+        var bytes: [UInt8] = [WALRecord.version, 0, 0, 0, 0]
+        bytes.reserveCapacity(entries.count * 20 + 12)
         Varint.put(UInt64(entries.count), into: &bytes)
         for entry in entries {
             Varint.put(UInt64(bitPattern: entry.series), into: &bytes)
@@ -37,14 +39,28 @@ public struct WALRecord: Sendable, Equatable {
             var bits = entry.value.bitPattern.littleEndian
             withUnsafeBytes(of: &bits) { bytes.append(contentsOf: $0) }
         }
+        let crc = CRC32.checksum(bytes[5...])
+        for index in 0..<4 { bytes[1 + index] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * index)) }
         return bytes
     }
 
     public init(decoding bytes: [UInt8]) throws(ChunkFormatError) {
-        guard bytes.first == WALRecord.version else {
-            throw ChunkFormatError("write-ahead record has version \(bytes.first.map(String.init) ?? "(empty)"), expected \(WALRecord.version)")
+        var offset: Int
+        switch bytes.first {
+        case 1:
+            offset = 1
+        case 2:
+            guard bytes.count >= 5 else { throw ChunkFormatError("write-ahead record is cut short: \(bytes.count) bytes") }
+            var stored: UInt32 = 0
+            for index in 0..<4 { stored |= UInt32(bytes[1 + index]) << UInt32(8 * index) }
+            let computed = CRC32.checksum(bytes[5...])
+            guard stored == computed else {
+                throw ChunkFormatError("write-ahead record fails its check (CRC-32 stored \(Self.hex(stored)), computed \(Self.hex(computed)) over \(bytes.count - 5) bytes)")
+            }
+            offset = 5
+        default:
+            throw ChunkFormatError("write-ahead record has version \(bytes.first.map(String.init) ?? "(empty)"), expected 1 or \(WALRecord.version)")
         }
-        var offset = 1
         let count = try Varint.read(bytes, &offset, in: "write-ahead record")
         guard count <= UInt64(bytes.count) else { throw ChunkFormatError("write-ahead record claims \(count) entries in \(bytes.count) bytes") }
         var entries: [Entry] = []
@@ -59,8 +75,13 @@ public struct WALRecord: Sendable, Equatable {
             offset += 8
             entries.append(Entry(series: series, time: time, value: Double(bitPattern: bits), receivedAt: received))
         }
+        guard offset == bytes.count else {
+            throw ChunkFormatError("write-ahead record has \(bytes.count - offset) bytes after its \(count) entries")
+        }
         self.entries = entries
     }
+
+    private static func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
 
     static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
     static func unzigzag(_ value: UInt64) -> Int64 { Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1) }

@@ -61,6 +61,9 @@ public actor ChunkStore: Storage {
     /// passed after the server had committed): the next writer reloads from the backend before writing, or its
     /// ids would collide with what did land and the samples that landed would be missing from the heads.
     var mustReload = false
+    /// Write-ahead records the last start-up (or reload) could not replay, each with why: they were skipped so
+    /// that everything else stays readable, and are said by whoever opened the store.
+    public private(set) var damagedRecords: [DamagedRecord] = []
     private var writing = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
@@ -102,6 +105,7 @@ public actor ChunkStore: Storage {
             nextSeriesID = max(nextSeriesID, record.id + 1)
         }
         publish(chunksBefore: state.maxChunkID + 1, rollupsBefore: state.maxRollupID + 1)
+        damagedRecords = []
         for (id, bytes) in state.wal {
             nextWALID = max(nextWALID, id + 1)
             walBytes += bytes.count
@@ -109,7 +113,11 @@ public actor ChunkStore: Storage {
             do {
                 record = try WALRecord(decoding: bytes)
             } catch {
-                throw ChunkFormatError("write-ahead record \(id): \(error)")
+                // One damaged record must not keep the collector from starting or hide the rest of the data.
+                // Its samples are lost unless their series sealed past it; the record stays in the database
+                // (for inspection) until a checkpoint drops it.
+                damagedRecords.append(DamagedRecord(kind: "write-ahead record", id: id, bytes: bytes.count, reason: error.description))
+                continue
             }
             for entry in record.entries {
                 guard var state = series[entry.series], state.sealedWALThrough < id else { continue }
