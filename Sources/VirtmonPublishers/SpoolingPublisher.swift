@@ -28,6 +28,8 @@ public actor SpoolingPublisher: Publisher {
     private let attemptTimeout: Duration
     private let flushTimeout: Duration
     private let logger: Logger
+    /// The time each attempt is stamped with (`sent_at`); the host's clock, injected by the clock-jump tests.
+    private let wallClock: @Sendable () -> Date
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private var consecutiveFailures = 0
@@ -46,8 +48,9 @@ public actor SpoolingPublisher: Publisher {
     public init(
         transport: any BatchTransport, spool: Spool, identity: AgentIdentity, sequence: SequenceAllocator,
         signature: BatchSignature, batchSize: Int, retry: RetryPolicy, attemptTimeout: Duration,
-        flushTimeout: Duration, logger: Logger
+        flushTimeout: Duration, logger: Logger, wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.wallClock = wallClock
         self.target = transport.target
         self.transport = transport
         self.spool = spool
@@ -183,7 +186,7 @@ public actor SpoolingPublisher: Publisher {
             spool.remove(entry)
             return true
         }
-        batch.sentAt = Date()
+        batch.sentAt = wallClock()
         do {
             let (body, signed) = try transport.body(for: batch, signature: signature)
             try await transport.send(body: body, signature: signed, timeout: timeout)

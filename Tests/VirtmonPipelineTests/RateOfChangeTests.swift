@@ -72,6 +72,24 @@ func counter(_ volume: Double, at seconds: Double, name: String = "cpu", type: S
         #expect(rate.trackedSeries == 2)
     }
 
+    @Test("the host's clock stepped back an hour and then forward two: every cpu_util is still 50 %, none dropped")
+    func wallClockJumpsDoNotMoveRates() throws {
+        var rate = cpuUtil
+        let meta: [String: JSONValue] = ["cpu_number": 4]
+        // Monotonic time advances 10 s a cycle while the timestamps (the wall clock) jump.
+        let wall: [Double] = [0, 10, 20 - 3600, 30 - 3600, 40 + 3600, 50 + 3600]
+        var outputs: [Sample] = []
+        for (cycle, offset) in wall.enumerated() {
+            var sample = counter(Double(cycle) * 20_000_000_000, at: Double(cycle) * 10, metadata: meta)
+            sample.timestamp = Date(timeIntervalSince1970: 1_700_000_000 + offset)
+            outputs += try rate.transform(sample)
+        }
+        #expect(outputs.count == 5, "a rate for every cycle after the first")
+        #expect(outputs.allSatisfy { abs($0.volume - 50) < 1e-9 }, "\(outputs.map(\.volume))")
+        #expect(outputs.map(\.timestamp.timeIntervalSince1970) == wall.dropFirst().map { 1_700_000_000 + $0 },
+                "each sample keeps the time the host's clock gave it")
+    }
+
     @Test func wallClockIsUsedWithoutMonotonicTime() throws {
         var rate = RateOfChange(target: TransformTarget(name: "r", unit: "x/s"))
         _ = try rate.transform(counter(0, at: 0, monotonic: false))

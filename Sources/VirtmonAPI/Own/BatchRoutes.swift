@@ -22,7 +22,15 @@ struct BatchRoutes {
                     throw batches.oversized
                 }
                 let signature = request.headers[HTTPField.Name(SignedFrame.signatureHeader)!]
-                return JSONResponse.make(try await batches.ingest(body: Data(buffer.readableBytesView), signature: signature))
+                do {
+                    return JSONResponse.make(try await batches.ingest(body: Data(buffer.readableBytesView), signature: signature))
+                } catch let error as IngestError where error.reason == .stale {
+                    // Refused only because the agent's clock is off from this one: nothing is wrong with the
+                    // batch, so the agent keeps it and sends it again (stamped anew) once the clocks agree.
+                    var response = JSONResponse.error(APIError(error.reason.httpStatus, error.detail))
+                    response.headers[.retryAfter] = "30"
+                    return response
+                }
             }
         }
         return routes
