@@ -36,15 +36,15 @@ final class SQLiteConnection {
         guard status == SQLITE_OK else {
             let message = errorMessage.map { String(cString: $0) } ?? lastMessage
             sqlite3_free(errorMessage)
-            let damage = status & 0xff == SQLITE_CORRUPT || status & 0xff == SQLITE_NOTADB ? damageReport() : nil
-            throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))", file: path, damage: damage)
+            throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))", file: path, damage: damageReport(after: status))
         }
     }
 
     /// SQLite's quick check of the file (its first problems), each "Tree N" named by the table or index whose
-    /// b-tree has root page N; nil when even that cannot run. Only called after SQLite said the file is damaged.
-    private func damageReport() -> String? {
-        guard !diagnosing else { return nil }
+    /// b-tree has root page N, when `status` says the file is damaged (what `SQLiteError.isDamaged` tests); nil
+    /// for any other failure or when even the check cannot run.
+    private func damageReport(after status: Int32) -> String? {
+        guard SQLiteError(code: status, message: "", context: "").isDamaged, !diagnosing else { return nil }
         diagnosing = true
         defer { diagnosing = false }
         var names: [Int64: String] = [:]
@@ -65,7 +65,7 @@ final class SQLiteConnection {
         }
         // Its first row opens with a "*** in database main ***" line of its own.
         problems = problems.flatMap { $0.split(separator: "\n").map(String.init) }.filter { !$0.hasPrefix("*** in database") }
-        if problems == ["ok"] { return "quick_check finds no damage now (the failing read may have been a torn write)" }
+        if problems == ["ok"] { return "quick_check finds no damage now" }
         return problems.map { line in
             guard let range = line.range(of: #"Tree (\d+)"#, options: .regularExpression),
                   let root = Int64(line[range].dropFirst(5)), let name = names[root] else { return line }
@@ -104,13 +104,7 @@ final class SQLiteConnection {
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else {
                 let message = lastMessage
-                var damage: String?
-                if status & 0xff == SQLITE_CORRUPT || status & 0xff == SQLITE_NOTADB {
-                    // Ended first: while it stays mid-step, the check runs into the same error instead of reporting.
-                    sqlite3_reset(statement)
-                    damage = damageReport()
-                }
-                throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))", file: path, damage: damage)
+                throw SQLiteError(code: status, message: message, context: "running \(sql.prefix(80))", file: path, damage: damageReport(after: status))
             }
             try row(SQLiteRow(statement: statement))
         }
