@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import VirtmonModel
 import VirtmonStorage
 
@@ -15,6 +16,10 @@ public final class PostgresChunkBackend: ChunkBackend {
     /// How long one statement or transaction may go unanswered before it fails; nil waits as long as it takes.
     /// Start-up (migration, loading) always waits: it is bounded by the probe and by another collector's migration.
     public let statementTimeout: Duration?
+    /// Whether the server is known to be away, so that statements fail at once instead of queueing.
+    let outage = PostgresOutage()
+    /// Whether `load()` has run once (start-up) already.
+    private let loadedOnce = Atomic(false)
 
     /// Connects, migrates and opens the engine over the database.
     public static func open(url: String, logger: Logger = Logger(label: "virtmon.storage.postgres"), options: ChunkStoreOptions = ChunkStoreOptions(),
@@ -110,7 +115,12 @@ public final class PostgresChunkBackend: ChunkBackend {
     // MARK: the chunk engine's tables
 
     public func load() async throws -> ChunkBackendState {
-        try await attempt("loading the series catalogue and write-ahead records at start-up", deadline: .some(nil)) { [self] in
+        // At start-up the load waits as long as it takes; afterwards it is the store catching up after a failed
+        // write, and a probe that never returned would hold the writer (and every queued POST) for ever.
+        let startUp = !loadedOnce.exchange(true, ordering: .relaxed)
+        let purpose = startUp ? "loading the series catalogue and write-ahead records at start-up"
+                              : "reloading the series catalogue and write-ahead records after a failed write"
+        return try await attempt(purpose, deadline: startUp ? .some(nil) : nil) { [self] in
             var state = ChunkBackendState()
             state.series = try await rows(ChunkSQL.selectSeries(.postgres)) { try RowShapes.series($0) }
             state.wal = try await rows(ChunkSQL.selectWAL) { try RowShapes.wal($0) }

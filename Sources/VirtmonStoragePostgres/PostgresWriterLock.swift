@@ -107,10 +107,11 @@ public actor PostgresWriterLock: Service {
         return "a session that has just ended"
     }
 
+    /// Closes the lock's connection, given 2 s: a connection the server already dropped may never finish closing.
     func drop() async {
         if let connection {
-            try? await connection.close()
             self.connection = nil
+            await Self.within(.seconds(2), otherwise: ()) { try? await connection.close() }
         }
     }
 
@@ -122,8 +123,9 @@ public actor PostgresWriterLock: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) }
             guard !Task.isShuttingDownGracefully && !Task.isCancelled else { break }
-            if let connection, (try? await connection.query("SELECT 1", logger: logger)) != nil { continue }
-            switch await tryTake() {
+            if let connection, await alive(connection) { continue }
+            guard let outcome = try? await cancelWhenGracefulShutdown({ await self.tryTake() }) else { break }
+            switch outcome {
             case .taken:
                 if warned { logger.notice("PostgreSQL \(displayURL): this collector's lock is held again") }
                 warned = false
@@ -135,6 +137,20 @@ public actor PostgresWriterLock: Service {
                 warned = true
             }
         }
+    }
+
+    /// One round trip on the lock's connection, given 5 s: a connection the server dropped mid-restart can leave
+    /// a query unanswered rather than failed, and a heartbeat that never returns would hold up shutdown.
+    func alive(_ connection: PostgresConnection) async -> Bool {
+        let logger = logger
+        return await Self.within(.seconds(5), otherwise: false) {
+            (try? await connection.query("SELECT 1", logger: logger)) != nil
+        }
+    }
+
+    /// `work`'s answer, or `fallback` once `limit` has passed (see `PostgresDeadline`).
+    static func within<T: Sendable>(_ limit: Duration, otherwise fallback: T, _ work: @escaping @Sendable () async -> T) async -> T {
+        (try? await PostgresDeadline.race(limit, work)) ?? fallback
     }
 
     /// Ends the session, and with it the lock.
