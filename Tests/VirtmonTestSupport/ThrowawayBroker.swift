@@ -77,10 +77,15 @@ public final class ThrowawayBroker: Sendable {
     deinit { discard() }
 
     /// A port P where P, P+20000 and P+20001 are all free: the broker listens on P and takes the other two for
-    /// Erlang distribution and its own epmd.
+    /// Erlang distribution and its own epmd. All three lie below the kernel's ephemeral range where it allows:
+    /// a port free when chosen but inside that range can be taken by any outgoing connection before the broker
+    /// is started again on it (CI saw `dist_port_already_used` when a test restarted its broker).
     public static func freePort() -> Int {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let ephemeral = Int(range.split(whereSeparator: \.isWhitespace).first ?? "") ?? 32_768
+        let top = ephemeral - 20_001 > 10_500 ? ephemeral - 20_001 : 40_000
         while true {
-            let port = Int.random(in: 10_000..<40_000)
+            let port = Int.random(in: 10_000..<top)
             if [port, port + 20_000, port + 20_001].allSatisfy(bindable) { return port }
         }
     }
