@@ -61,8 +61,14 @@ for target in "${targets[@]}"; do
     after=$(ls "$build/crashes" | grep -c "^$target-" || true)
     executed=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
     rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | awk '{print $2}' | tail -1)
-    cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}')
-    ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | awk '{print $2}')
+    # A run that never gained a feature prints no cov:/ft: at all; under pipefail the empty grep would end the
+    # script before the row is printed. Such a run still executed every input under AddressSanitizer, but
+    # without coverage guidance: say so loudly instead of failing silently.
+    cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}' || true)
+    ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | awk '{print $2}' || true)
+    if [ -z "$cov" ]; then
+        echo "   WARNING: $target ran without coverage feedback (libFuzzer: $(grep -m1 -o 'no interesting inputs.*' "$log" || echo 'no cov: line')); the inputs were random, not guided" >&2
+    fi
     crashes=$((after - before))
     printf '%-20s %12s %10s %8s %8s %8s\n' "$target" "${executed:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$crashes"
     if [ "$status" -ne 0 ] || [ "$crashes" -gt 0 ]; then
