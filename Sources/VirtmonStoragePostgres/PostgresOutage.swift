@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// Whether PostgreSQL is known to be away, so that statements fail at once instead of each waiting out the

@@ -9,21 +9,9 @@ import VirtmonTestSupport
 /// The collector's own PostgreSQL stopped (immediate shutdown, as a crash) for 20 s (`VIRTMON_DB_OUTAGE_SECONDS`)
 /// while batches keep arriving through RabbitMQ: every failed commit puts its message back on the queue, and
 /// when the server is back every batch is stored exactly once.
-struct ScriptError: Error, CustomStringConvertible {
-    var text: String
-    var description: String { text }
-}
-
 @Suite("PostgreSQL outage behind RabbitMQ", .serialized)
 struct AMQPDatabaseOutageTests {
     static var outage: Int { Int(ProcessInfo.processInfo.environment["VIRTMON_DB_OUTAGE_SECONDS"] ?? "") ?? 20 }
-    static let script = DashboardBrowserTests.packageRoot.appendingPathComponent("scripts/postgres.sh").path
-
-    static func postgres(_ arguments: String...) async throws -> String {
-        let result = try await ProcessRunner.run("/bin/bash", [script] + arguments)
-        guard result.status == 0 else { throw ScriptError(text: "postgres.sh \(arguments.joined(separator: " ")): \(result.stderr)") }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 
     static func key(_ sample: Sample) -> String {
         "\(sample.name)@\(sample.resourceID)@\(Int64((sample.timestamp.timeIntervalSince1970 * 1000).rounded()))@\(sample.volume)"

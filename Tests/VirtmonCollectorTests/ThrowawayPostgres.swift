@@ -22,20 +22,34 @@ struct ThrowawayPostgres: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         var failure: (any Error)?
         do {
-            let url = try await AMQPDatabaseOutageTests.postgres("start", directory, String(try CrashTests.freePort()))
+            let url = try await script("start", directory, String(try CrashTests.freePort()))
             let port = String(url.split(separator: ":").last!.split(separator: "/").first!)
             try await body(ThrowawayPostgres(directory: directory, url: url, port: port))
         } catch {
             failure = error
         }
-        _ = try? await AMQPDatabaseOutageTests.postgres("stop", directory)
+        _ = try? await script("stop", directory)
         try? FileManager.default.removeItem(atPath: directory)
         if let failure { throw failure }
     }
 
+    /// Runs scripts/postgres.sh with `arguments`; its output (the URL, for `start`).
+    static func script(_ arguments: String...) async throws -> String {
+        let path = DashboardBrowserTests.packageRoot.appendingPathComponent("scripts/postgres.sh").path
+        let result = try await ProcessRunner.run("/bin/bash", [path] + arguments)
+        guard result.status == 0 else { throw ScriptError(text: "postgres.sh \(arguments.joined(separator: " ")): \(result.stderr)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Immediate shutdown, as a crash: connections are cut mid-statement.
-    func stop() async throws { _ = try await AMQPDatabaseOutageTests.postgres("stop", directory) }
+    func stop() async throws { _ = try await Self.script("stop", directory) }
 
     /// The same server again, on the same port.
-    func start() async throws { _ = try await AMQPDatabaseOutageTests.postgres("start", directory, port) }
+    func start() async throws { _ = try await Self.script("start", directory, port) }
+}
+
+/// A helper script or tool that failed, with what it printed.
+struct ScriptError: Error, CustomStringConvertible {
+    var text: String
+    var description: String { text }
 }
