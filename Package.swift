@@ -104,6 +104,9 @@ let package = Package(
         ),
         // Storage protocols, queries, the in-memory reference store and the SQL shared by both databases.
         .target(name: "VirtmonStorage", dependencies: ["VirtmonModel", "VirtmonThreads"]),
+        // What API clients send (query strings, Ceilometer filters and complex queries, posted samples), parsed
+        // with no server attached, so that fuzzers and tests reach the parsers alone.
+        .target(name: "VirtmonRequests", dependencies: ["VirtmonModel", "VirtmonStorage"]),
         // The system's libsqlite3 (libsqlite3-dev), bound directly: one connection per actor, no ORM.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
         .target(name: "VirtmonStorageSQLite", dependencies: ["VirtmonStorage", "VirtmonThreads", "CSQLite"]),
@@ -131,7 +134,7 @@ let package = Package(
         .target(
             name: "VirtmonAPI",
             dependencies: [
-                "VirtmonModel", "VirtmonStorage", "VirtmonCollector", "VirtmonTelemetry", "VirtmonPrometheus", "VirtmonNetwork",
+                "VirtmonModel", "VirtmonStorage", "VirtmonRequests", "VirtmonCollector", "VirtmonTelemetry", "VirtmonPrometheus", "VirtmonNetwork",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -186,7 +189,7 @@ let package = Package(
         // virtmon-fuzz replays inputs through them.
         .target(
             name: "VirtmonFuzz",
-            dependencies: ["VirtmonModel", "VirtmonStorage", "VirtmonCeilometer", "VirtmonPrometheus", "VirtmonPipeline",
+            dependencies: ["VirtmonModel", "VirtmonStorage", "VirtmonRequests", "VirtmonCeilometer", "VirtmonPrometheus", "VirtmonPipeline",
                            .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .executableTarget(name: "virtmon-fuzz", dependencies: ["VirtmonFuzz"]),

@@ -69,6 +69,23 @@ public enum FuzzSeeds {
             return ["volume * 100 / (resource_metadata.vcpus or 1)", "volume ** 2 % 7 - -1", "(volume + 1) / 1e9"].map { Array($0.utf8) }
         case "meter-selector":
             return ["hardware.*\n!hardware.secret", "*", "cpu_util\nmemory.*"].map { Array($0.utf8) }
+        case "ceilometer-query":
+            return [
+                "q.field=resource_id&q.op=eq&q.type=&q.value=vm-1&q.field=timestamp&q.op=ge&q.value=2026-12-03T10%3A00%3A00&limit=50",
+                "q.field=project_id&q.value=p1&period=300&groupby=resource_id&aggregate.func=cardinality&aggregate.param=resource_id&aggregate.func=avg",
+                "q.field=metadata.flavor.vcpus&q.op=gt&q.type=integer&q.value=2&q.field=counter_volume&q.op=le&q.type=float&q.value=1e3",
+            ].map { Array($0.utf8) }
+        case "complex-query":
+            return [
+                #"{"filter": "{\"and\": [{\"=\": {\"state\": \"alarm\"}}, {\"not\": {\"in\": {\"severity\": [\"low\"]}}}]}", "orderby": "[{\"timestamp\": \"desc\"}]", "limit": "10"}"#,
+                #"{"filter": {"or": [{">=": {"threshold": 50}}, {"!=": {"enabled": "true"}}]}, "orderby": [{"name": "asc"}], "limit": 1}"#,
+                #"{"filter": {"and": [{"=": {"resource_id": "vm-1"}}, {">": {"timestamp": "2026-12-03T10:00:00"}}, {"<=": {"counter_volume": 5}}]}}"#,
+            ].map { Array($0.utf8) }
+        case "posted-samples":
+            return [
+                #"[{"counter_name": "cpu_util", "counter_type": "gauge", "counter_unit": "%", "counter_volume": "12.5", "resource_id": "vm-1", "project_id": "p1", "timestamp": "2026-12-03T12:00:00", "resource_metadata": {"flavor": {"vcpus": 2}}}]"#,
+                #"{"counter_type": "gauge", "counter_unit": "%", "counter_volume": 3, "resource_id": "vm-2", "user_id": "u1", "source": "openstack", "message_id": "m-9"}"#,
+            ].map { Array($0.utf8) }
         default:
             return []
         }

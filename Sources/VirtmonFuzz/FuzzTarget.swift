@@ -3,6 +3,7 @@ import VirtmonCeilometer
 import VirtmonModel
 import VirtmonPipeline
 import VirtmonPrometheus
+import VirtmonRequests
 import VirtmonStorage
 
 /// One decoder or parser that bytes from outside reach, fed arbitrary input. A target returns for any input
@@ -28,6 +29,9 @@ public struct FuzzTarget: Sendable {
         FuzzTarget(name: "selector", summary: "/federate match[] selectors", run: selector),
         FuzzTarget(name: "scale", summary: "pipeline scale expressions from the config", run: scale),
         FuzzTarget(name: "meter-selector", summary: "meter patterns from the config", run: meterSelector),
+        FuzzTarget(name: "ceilometer-query", summary: "Ceilometer v2 query strings (q.field/q.op/q.value, limit, statistics)", run: ceilometerQuery),
+        FuzzTarget(name: "complex-query", summary: "POST /v2/query/samples and /v2/query/alarms bodies", run: complexQuery),
+        FuzzTarget(name: "posted-samples", summary: "POST /v2/meters/NAME bodies", run: postedSamples),
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
@@ -148,5 +152,49 @@ public struct FuzzTarget: Sendable {
         guard let selector = try? MeterSelector(patterns) else { return false }
         _ = selector.matches("hardware.cpu.util")
         return true
+    }
+
+    static func ceilometerQuery(_ bytes: [UInt8]) -> Bool {
+        let parameters = QueryParameters(String(decoding: bytes, as: UTF8.self))
+        let filters = try? CeilometerQuery.filters(parameters)
+        if let limit = try? CeilometerQuery.limit(parameters, default: nil), limit <= 0 { violated("a limit of \(limit) was accepted") }
+        _ = try? CeilometerQuery.statistics(meter: "cpu_util", parameters)
+        return filters != nil
+    }
+
+    /// The fields of an alarm document, as `POST /v2/query/alarms` filters them.
+    static let alarmDocuments: [[String: JSONValue]] = [
+        ["alarm_id": .string("a1"), "name": .string("cpu high"), "state": .string("alarm"), "enabled": .bool(true),
+         "severity": .string("critical"), "timestamp": .string("2026-12-03T12:00:00"), "repeat_actions": .bool(false), "threshold": .number(80)],
+        ["alarm_id": .string("a2"), "name": .string("disk"), "state": .string("ok"), "enabled": .bool(false),
+         "severity": .string("low"), "timestamp": .string("2026-12-03T11:00:00"), "repeat_actions": .bool(true), "threshold": .string("7.5")],
+    ]
+
+    static func complexQuery(_ bytes: [UInt8]) -> Bool {
+        guard let body = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return false }
+        let fields = Set(alarmDocuments.flatMap(\.keys))
+        var accepted = false
+        if let query = try? ComplexFilter.query(body, fields: fields, defaultLimit: 100) {
+            accepted = true
+            let answer = ComplexFilter.apply(alarmDocuments, query)
+            if answer.count > min(query.limit, alarmDocuments.count) { violated("a complex query answered \(answer.count) documents with limit \(query.limit)") }
+        }
+        // The samples query reads the same body's filter with its own, narrower grammar.
+        if case .object(let object) = body, let filter = object["filter"], (try? CeilometerQuery.filters(fromComplex: filter)) != nil { accepted = true }
+        return accepted
+    }
+
+    static func postedSamples(_ bytes: [UInt8]) -> Bool {
+        guard let body = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return false }
+        let now = Date(timeIntervalSince1970: 1_796_299_210)  // 2026-12-03T12:00:10Z, just after the seeds' samples
+        let validator = BatchValidator(limits: IngestLimits())
+        let admin = try? PostedSamples.parse(body, meter: "cpu_util", project: nil, now: now, validator: validator)
+        if let scoped = try? PostedSamples.parse(body, meter: "cpu_util", project: "p1", now: now, validator: validator) {
+            // A project token's samples are that project's, whatever the body says.
+            if scoped.contains(where: { $0.projectID != "p1" }) { violated("a project token posted a sample of another project") }
+            if admin == nil { violated("a body accepted for a project token was refused for the admin") }
+        }
+        for sample in admin ?? [] where sample.name != "cpu_util" || !sample.volume.isFinite { violated("a posted sample came out as \(sample.name) = \(sample.volume)") }
+        return admin != nil
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import VirtmonModel
+import VirtmonRequests
 
 /// Alarms in Aodh's JSON shape, both ways. Reading refuses what Aodh refuses (no rule, two rules, an unknown
 /// operator or statistic), each time with a 400 that names the field; a meter that does not exist yet is

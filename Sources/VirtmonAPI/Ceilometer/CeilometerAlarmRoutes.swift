@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import VirtmonModel
 import VirtmonStorage
+import VirtmonRequests
 
 /// Aodh's alarm API under /v2/alarms, as python-ceilometerclient 2.9 calls it without Keystone: list with
 /// q filters, create (201 + Location), show, whole-body update, delete (204), state get/set as a bare JSON

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import VirtmonModel
 import VirtmonStorage
+import VirtmonRequests
 
 /// Ceilometer's event API over virtmon's monitor events, so `ceilometer event-list`, `event-show` and
 /// `event-type-list` work. An event's host, resource, level, message and details are its traits. Events

@@ -3,6 +3,7 @@ import Hummingbird
 import VirtmonCollector
 import VirtmonModel
 import VirtmonStorage
+import VirtmonRequests
 
 /// Ceilometer v2's meters, as python-ceilometerclient 2.9 calls them: `meter-list`, `sample-list -m`,
 /// `sample-create` and `statistics`.
@@ -36,7 +37,7 @@ struct CeilometerMeterRoutes: AuthenticatedRoutes {
                 let name = try RouteHandling.pathParameter(context, "name")
                 let body = try await RouteHandling.jsonBody(request, context: context)
                 let now = Date()
-                let samples = try PostedSamples.parse(body, meter: name, scope: context.scope, now: now, validator: BatchValidator(limits: env.ingestor.limits))
+                let samples = try PostedSamples.parse(body, meter: name, project: context.scope.project, now: now, validator: BatchValidator(limits: env.ingestor.limits))
                 try await env.ingestor.ingest(posted: samples, project: context.scope.project, now: now)
                 return .array(samples.map { CeilometerFormat.oldSample(StoredSample(sample: $0, recordedAt: now)) })
             }

@@ -3,6 +3,7 @@ import Hummingbird
 import VirtmonCollector
 import VirtmonModel
 import VirtmonStorage
+import VirtmonRequests
 
 /// Ceilometer v2's resources (`resource-list`, `resource-show`), with links to their meters.
 struct CeilometerResourceRoutes: AuthenticatedRoutes {

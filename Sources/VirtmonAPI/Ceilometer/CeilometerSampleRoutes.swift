@@ -3,6 +3,7 @@ import Hummingbird
 import VirtmonCollector
 import VirtmonModel
 import VirtmonStorage
+import VirtmonRequests
 
 /// Ceilometer v2's samples: the listing, one sample by id, and the complex query (`query-samples`).
 struct CeilometerSampleRoutes: AuthenticatedRoutes {

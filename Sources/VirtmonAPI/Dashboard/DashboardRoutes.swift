@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import VirtmonRequests
 
 /// The dashboard's page and files, open like /healthz: they hold no data. The page signs in with a token it
 /// keeps in the browser's session storage and sends as X-Auth-Token; the token never appears in a URL.

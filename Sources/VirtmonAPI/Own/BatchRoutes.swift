@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import VirtmonCollector
 import VirtmonModel
+import VirtmonRequests
 
 /// `POST /api/v1/batches`: agents' signed batches. Open to the token check: the batch's signature
 /// authenticates it (VirtmonCollector/Transports/HTTPBatchIngest verifies and stores it).

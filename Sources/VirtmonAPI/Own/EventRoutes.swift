@@ -1,6 +1,7 @@
 import Hummingbird
 import VirtmonModel
 import VirtmonStorage
+import VirtmonRequests
 
 /// `GET /api/v1/events`: the agents' monitor events, newest first. Events belong to hosts: admin only.
 struct EventRoutes: AuthenticatedRoutes {

@@ -1,5 +1,6 @@
 import Hummingbird
 import VirtmonStorage
+import VirtmonRequests
 
 /// `GET /api/v1/meters`: every meter and resource pair the caller may see.
 struct MeterRoutes: AuthenticatedRoutes {

@@ -1,6 +1,7 @@
 import Foundation
 import VirtmonModel
 import VirtmonStorage
+import VirtmonRequests
 
 /// virtmon's own JSON API under /api/v1, for the CLI and the dashboard: plain parameter names, UTC
 /// timestamps with a Z, series as [time, value] points oldest first. What its route families share.

@@ -1,5 +1,6 @@
 import Hummingbird
 import VirtmonStorage
+import VirtmonRequests
 
 /// `GET /api/v1/resources` and `/api/v1/resources/{id}`: resources with their meters and latest metadata.
 struct ResourceRoutes: AuthenticatedRoutes {

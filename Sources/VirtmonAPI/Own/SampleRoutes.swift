@@ -1,6 +1,7 @@
 import Hummingbird
 import VirtmonModel
 import VirtmonStorage
+import VirtmonRequests
 
 /// `GET /api/v1/samples` (newest first) and `/api/v1/series` (one meter of one resource as [time, value]
 /// points, oldest first, for charts).

@@ -1,5 +1,6 @@
 import Hummingbird
 import VirtmonStorage
+import VirtmonRequests
 
 /// `GET /api/v1/statistics`: one meter's aggregates per period and group, Ceilometer's fields with UTC `Z`
 /// timestamps.

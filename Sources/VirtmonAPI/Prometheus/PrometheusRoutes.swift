@@ -4,6 +4,7 @@ import VirtmonCollector
 import VirtmonModel
 import VirtmonPrometheus
 import VirtmonStorage
+import VirtmonRequests
 
 /// Prometheus's two doors into a collector (docs/prometheus.md):
 ///

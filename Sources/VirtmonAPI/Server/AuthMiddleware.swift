@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Metrics
 import VirtmonTelemetry
+import VirtmonRequests
 
 /// Lets a request into the authenticated routes only with a token from the table (`X-Auth-Token`, or
 /// `Authorization: Bearer`), recording its scope for `AuthenticatedContext`. It stands in front of the

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import VirtmonRequests
 
 /// The outermost middleware: refuses a request whose target, headers or query parameters are beyond what any
 /// client of this API sends, with a 4xx naming the bound, before anything parses it; and stamps every answer

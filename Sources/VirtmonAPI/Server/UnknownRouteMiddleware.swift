@@ -1,4 +1,5 @@
 import Hummingbird
+import VirtmonRequests
 
 /// Answers a path or method no route serves with a 404 that says where the routes are. It runs before any
 /// token check, since a 401 for a wrong URL sends an agent hunting for a token it does not need.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import VirtmonModel
+import VirtmonRequests
 
 /// JSON answers, written by virtmon's own encoder (sorted keys, whole numbers without a fraction).
 enum JSONResponse {

@@ -5,6 +5,7 @@ import NIOCore
 import VirtmonCollector
 import VirtmonModel
 import VirtmonStorage
+import VirtmonRequests
 
 /// Runs a handler and turns every failure into an answer in the route family's error shape; unexpected
 /// failures are logged and answered 500 without crashing anything.

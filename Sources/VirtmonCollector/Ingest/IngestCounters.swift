@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Synchronization
+import VirtmonModel
 import VirtmonTelemetry
 
 /// What the collector has received, stored and refused. Each event is recorded twice, on purpose: in the

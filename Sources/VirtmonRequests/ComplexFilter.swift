@@ -5,11 +5,11 @@ import VirtmonModel
 /// `{"and"|"or": [...]}`, `{"not": {...}}`, and comparisons `=`, `!=`, `<`, `<=`, `>`, `>=`, `in` on the
 /// fields a document has, with `orderby` and `limit`. A field the documents do not have is a 400 that lists
 /// the ones they do.
-struct ComplexFilter {
-    let test: @Sendable ([String: JSONValue]) -> Bool
+public struct ComplexFilter: Sendable {
+    public let test: @Sendable ([String: JSONValue]) -> Bool
 
     /// From a request body `{filter, orderby, limit}`; `filter` and `orderby` may be JSON text (as the CLI sends them).
-    static func query(_ body: JSONValue, fields: Set<String>, defaultLimit: Int) throws -> (filter: ComplexFilter, order: [(String, Bool)], limit: Int) {
+    public static func query(_ body: JSONValue, fields: Set<String>, defaultLimit: Int) throws -> (filter: ComplexFilter, order: [(String, Bool)], limit: Int) {
         guard case .object(let object) = body else { throw APIError.badRequest("the body must be an object with filter, orderby and limit") }
         var filter = ComplexFilter { _ in true }
         if let expression = try decoded(object["filter"], "filter") { filter = try parse(expression, fields: fields, depth: 0) }
@@ -30,7 +30,7 @@ struct ComplexFilter {
     }
 
     /// Filters, orders and bounds documents.
-    static func apply(_ documents: [[String: JSONValue]], _ query: (filter: ComplexFilter, order: [(String, Bool)], limit: Int)) -> [[String: JSONValue]] {
+    public static func apply(_ documents: [[String: JSONValue]], _ query: (filter: ComplexFilter, order: [(String, Bool)], limit: Int)) -> [[String: JSONValue]] {
         var result = documents.filter(query.filter.test)
         if !query.order.isEmpty {
             result.sort { a, b in

@@ -1,12 +1,13 @@
 import Foundation
-import VirtmonCollector
 import VirtmonModel
 import VirtmonStorage
 
 /// Samples posted to `POST /v2/meters/NAME` in Ceilometer's format, read leniently as its client sends them
 /// (the CLI sends the volume as text) and checked as strictly as agent batches.
-enum PostedSamples {
-    static func parse(_ body: JSONValue, meter: String, scope: AccessScope, now: Date, validator: BatchValidator) throws -> [Sample] {
+public enum PostedSamples {
+    /// The samples of one request body (a list, or one object), each validated; `project` is the token's
+    /// project (nil for admin), which every sample takes and none may contradict.
+    public static func parse(_ body: JSONValue, meter: String, project scopeProject: String?, now: Date, validator: BatchValidator) throws -> [Sample] {
         let items: [JSONValue]
         switch body {
         case .array(let list): items = list
@@ -49,7 +50,7 @@ enum PostedSamples {
             default: throw APIError.badRequest("\(place): counter_volume is missing")
             }
             var projectID = try text("project_id")
-            if let project = scope.project {
+            if let project = scopeProject {
                 if let given = projectID, given != project {
                     throw APIError.forbidden("\(place): a token of project \(project) cannot post samples for project \(given)")
                 }

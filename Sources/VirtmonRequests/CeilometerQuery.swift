@@ -4,8 +4,9 @@ import VirtmonStorage
 
 /// Ceilometer's query parameters: parallel q.field/q.op/q.type/q.value lists, limit, period, groupby and
 /// aggregate.func/aggregate.param pairs.
-enum CeilometerQuery {
-    static func filters(_ parameters: QueryParameters) throws(QueryError) -> [QueryFilter] {
+public enum CeilometerQuery {
+    /// Filters from the parallel q.field/q.op/q.type/q.value lists; an unknown field or operator is refused by name.
+    public static func filters(_ parameters: QueryParameters) throws(QueryError) -> [QueryFilter] {
         let fields = parameters.all("q.field"), ops = parameters.all("q.op")
         let types = parameters.all("q.type"), values = parameters.all("q.value")
         guard fields.count == values.count else {
@@ -27,7 +28,7 @@ enum CeilometerQuery {
     /// Filters from a `POST /v2/query/samples` body's `filter`: a JSON expression such as
     /// `{"and": [{"=": {"resource_id": "x"}}, {">": {"timestamp": "2026-11-21T10:00:00"}}]}`. Conjunctions
     /// of comparisons are supported; `or` and `not` are refused with a clear message.
-    static func filters(fromComplex expression: JSONValue) throws(QueryError) -> [QueryFilter] {
+    public static func filters(fromComplex expression: JSONValue) throws(QueryError) -> [QueryFilter] {
         guard case .object(let object) = expression, object.count == 1, let (key, body) = object.first else {
             throw .invalid("filter must be an object with one operator, such as {\"=\": {\"resource_id\": \"x\"}}")
         }
@@ -58,7 +59,8 @@ enum CeilometerQuery {
         return [QueryFilter(field, op, value)]
     }
 
-    static func limit(_ parameters: QueryParameters, default fallback: Int?) throws(QueryError) -> Int? {
+    /// The query string's `limit`: a positive integer, or `fallback` when absent.
+    public static func limit(_ parameters: QueryParameters, default fallback: Int?) throws(QueryError) -> Int? {
         guard let text = parameters["limit"], !text.isEmpty else { return fallback }
         guard let limit = Int(text), limit > 0 else { throw .invalid("limit must be a positive integer, not '\(text)'") }
         return limit
@@ -67,7 +69,7 @@ enum CeilometerQuery {
     /// A body's `limit`: a JSON number or, as python-ceilometerclient sends it, a numeric string; a whole
     /// number of at least 1. Larger than any listing allows is fine here (the route clamps it); beyond what an
     /// integer holds, fractional, or not a number is refused, never converted unchecked.
-    static func limit(json value: JSONValue?, default fallback: Int) throws(QueryError) -> Int {
+    public static func limit(json value: JSONValue?, default fallback: Int) throws(QueryError) -> Int {
         let number: Double
         switch value {
         case nil, .null?: return fallback
@@ -88,7 +90,8 @@ enum CeilometerQuery {
         return Int(number)
     }
 
-    static func statistics(meter: String, _ parameters: QueryParameters) throws(QueryError) -> StatisticsQuery {
+    /// A `GET /v2/meters/NAME/statistics` query: filters, period, groupby and aggregates, validated.
+    public static func statistics(meter: String, _ parameters: QueryParameters) throws(QueryError) -> StatisticsQuery {
         var period: Int64 = 0
         if let text = parameters["period"], !text.isEmpty {
             guard let value = Int64(text), value >= 0 else { throw .invalid("period must be a whole number of seconds, not '\(text)'") }

@@ -1,5 +1,4 @@
 import Foundation
-import VirtmonModel
 
 /// Checks a decoded batch against `IngestLimits` and says which sample or event is wrong and why.
 public struct BatchValidator: Sendable {
