@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import VirtmonAgent
 import VirtmonLibvirt
@@ -225,5 +226,78 @@ extension LibvirtLabTests {
         print("lab reconnect: \(failures.count) failed cycle(s) after the restart, then the guest was read again\(failures.first.map { " (first error: \($0))" } ?? "")")
         #expect(found, "after restart: \(failures)")
         #expect(failures.count <= 5)
+    }
+}
+
+extension LibvirtLabTests {
+    /// What each source handed on, with when.
+    actor Handed: SampleSink {
+        private(set) var cycles: [(source: String, at: ContinuousClock.Instant, samples: [Sample])] = []
+        func accept(_ samples: [Sample], source: String) async { cycles.append((source, .now, samples)) }
+    }
+
+    @Test("libvirtd frozen (SIGSTOP) mid-run: host cycles go on, the VM pollster misses its deadline each cycle, and the guest's meters resume on SIGCONT",
+          .enabled(if: LibvirtLabTests.lab != nil))
+    func daemonFrozen() async throws {
+        let lab = LibvirtLabTests.lab!
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-lab-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: lab + "/guest/firmware-disk.qcow2", toPath: work.appendingPathComponent("disk.qcow2").path)
+        let name = "virtmon-test-frozen-\(UInt32.random(in: 0...UInt32.max))"
+        let uuid = UUID().uuidString.lowercased()
+        let kvm = FileManager.default.isWritableFile(atPath: "/dev/kvm")
+        try await LibvirtLabTests.create("""
+            <domain type='\(kvm ? "kvm" : "qemu")'>
+              <name>\(name)</name><uuid>\(uuid)</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+              <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+              <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+                <source file='\(work.path)/disk.qcow2'/><target dev='vda' bus='virtio'/></disk></devices>
+            </domain>
+            """, in: work, name: name)
+        let daemon = try #require(Int32(String(contentsOfFile: lab + "/libvirtd.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer {
+            kill(daemon, SIGCONT)  // whatever happened, never leave the lab's daemon frozen
+            _ = Task { _ = try? await LibvirtLab.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
+        }
+        let connection = LibvirtConnection(uri: "qemu:///system", library: try LibvirtLibrary())
+        let handed = Handed()
+        let everything = try MeterSelector(["*"])
+        let scheduler = PollScheduler(
+            sources: [
+                PollSource(name: "host", interval: .milliseconds(500), selector: everything, pollsters: [CPUPollster(), LoadAveragePollster()]),
+                PollSource(name: "vm", interval: .seconds(1), selector: everything, pollsters: [DomainPollster(source: connection)],
+                           timeout: .milliseconds(800)),
+            ],
+            sink: handed, host: "lab", logger: Logger(label: "test.frozen"))
+        let running = Task { try await scheduler.run() }
+        defer { running.cancel() }
+
+        func guestRead(after instant: ContinuousClock.Instant) async -> Bool {
+            await handed.cycles.contains { $0.source == "vm" && $0.at > instant && $0.samples.contains { $0.resourceID == uuid && $0.name == "memory" } }
+        }
+        // The guest is read before the freeze.
+        let began = ContinuousClock.now
+        while !(await guestRead(after: began)), ContinuousClock.now < began + .seconds(30) { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(await guestRead(after: began), "the guest was never read before the freeze")
+
+        #expect(kill(daemon, SIGSTOP) == 0)
+        let frozen = ContinuousClock.now
+        try await Task.sleep(for: .seconds(6))
+        let hostCycles = await handed.cycles.filter { $0.source == "host" && $0.at > frozen && !$0.samples.isEmpty }.count
+        let vmCycles = await handed.cycles.filter { $0.source == "vm" && $0.at > frozen }
+        let overruns = await scheduler.pollsterStats()["vm/libvirt"]?.overruns ?? 0
+        print("libvirtd frozen 6 s: \(hostCycles) host cycles handed on, \(vmCycles.count) VM cycles handed on without the guest, libvirt pollster overruns \(overruns)")
+        // Host metering keeps its 0.5 s interval; the VM source still completes its cycles, without the guest.
+        #expect(hostCycles >= 9)
+        #expect(vmCycles.count >= 4)
+        #expect(!vmCycles.contains { $0.samples.contains { $0.resourceID == uuid } })
+        #expect(overruns >= 4)
+
+        #expect(kill(daemon, SIGCONT) == 0)
+        let thawed = ContinuousClock.now
+        while !(await guestRead(after: thawed)), ContinuousClock.now < thawed + .seconds(30) { try await Task.sleep(for: .milliseconds(200)) }
+        let resumedAfter = ContinuousClock.now - thawed
+        print("libvirtd resumed: the guest's meters were handed on again \(resumedAfter) after SIGCONT")
+        #expect(await guestRead(after: thawed), "the guest was not read again within 30 s of SIGCONT")
     }
 }
