@@ -142,4 +142,8 @@ swift test --experimental-maximum-parallelization-width "$width" "$@"
 if [ $# -eq 0 ]; then
   log "fuzzing each decoder for ${VIRTMON_FUZZ_SECONDS:-10} s from Fuzz/corpus (libFuzzer + AddressSanitizer)"
   bash scripts/fuzz.sh --seconds "${VIRTMON_FUZZ_SECONDS:-10}"
+  # --- A short soak: offered, acknowledged and stored counted; exit 1 if an acknowledged sample is missing -----
+  log "soak: 20 agents (4 on UDP) x 1,000 series at 10 s for ${VIRTMON_SOAK_SECONDS:-60} s against the debug build's collector (the hour at full scale: bash scripts/soak.sh)"
+  VIRTMON_BIN="$(swift build --show-bin-path)/virtmon" bash scripts/soak.sh --seconds "${VIRTMON_SOAK_SECONDS:-60}" \
+    --agents 20 --udp-agents 4 --series 1000
 fi
