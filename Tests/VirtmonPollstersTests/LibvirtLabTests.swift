@@ -182,17 +182,15 @@ struct LibvirtLabTests {
 }
 
 extension LibvirtLabTests {
-    @Test("libvirtd restarted under a guest: the connection notices, reconnects, and the guest's meters continue",
-          .enabled(if: LibvirtLabTests.lab != nil))
-    func daemonRestart() async throws {
-        let lab = LibvirtLabTests.lab!
+    /// A transient 64 MiB firmware-only domain on a copy of the lab's disk, in a directory of its own.
+    static func firmwareGuest(_ prefix: String, lab: String) async throws -> (work: URL, name: String, uuid: String) {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-lab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: lab + "/guest/firmware-disk.qcow2", toPath: work.appendingPathComponent("disk.qcow2").path)
-        let name = "virtmon-test-restart-\(UInt32.random(in: 0...UInt32.max))"
+        let name = "virtmon-test-\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
         let uuid = UUID().uuidString.lowercased()
         let kvm = FileManager.default.isWritableFile(atPath: "/dev/kvm")
-        try await LibvirtLabTests.create("""
+        try await create("""
             <domain type='\(kvm ? "kvm" : "qemu")'>
               <name>\(name)</name><uuid>\(uuid)</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>
               <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
@@ -200,6 +198,14 @@ extension LibvirtLabTests {
                 <source file='\(work.path)/disk.qcow2'/><target dev='vda' bus='virtio'/></disk></devices>
             </domain>
             """, in: work, name: name)
+        return (work, name, uuid)
+    }
+
+    @Test("libvirtd restarted under a guest: the connection notices, reconnects, and the guest's meters continue",
+          .enabled(if: LibvirtLabTests.lab != nil))
+    func daemonRestart() async throws {
+        let lab = LibvirtLabTests.lab!
+        let (work, name, uuid) = try await LibvirtLabTests.firmwareGuest("restart", lab: lab)
         defer {
             _ = Task { _ = try? await LibvirtLab.virsh("destroy", name); try? FileManager.default.removeItem(at: work) }
         }
@@ -240,20 +246,7 @@ extension LibvirtLabTests {
           .enabled(if: LibvirtLabTests.lab != nil))
     func daemonFrozen() async throws {
         let lab = LibvirtLabTests.lab!
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-lab-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: lab + "/guest/firmware-disk.qcow2", toPath: work.appendingPathComponent("disk.qcow2").path)
-        let name = "virtmon-test-frozen-\(UInt32.random(in: 0...UInt32.max))"
-        let uuid = UUID().uuidString.lowercased()
-        let kvm = FileManager.default.isWritableFile(atPath: "/dev/kvm")
-        try await LibvirtLabTests.create("""
-            <domain type='\(kvm ? "kvm" : "qemu")'>
-              <name>\(name)</name><uuid>\(uuid)</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>
-              <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-              <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
-                <source file='\(work.path)/disk.qcow2'/><target dev='vda' bus='virtio'/></disk></devices>
-            </domain>
-            """, in: work, name: name)
+        let (work, name, uuid) = try await LibvirtLabTests.firmwareGuest("frozen", lab: lab)
         let daemon = try #require(Int32(String(contentsOfFile: lab + "/libvirtd.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         defer {
             kill(daemon, SIGCONT)  // whatever happened, never leave the lab's daemon frozen
