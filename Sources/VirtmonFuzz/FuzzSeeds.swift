@@ -31,10 +31,11 @@ public enum FuzzSeeds {
                 RollupBucket(start: 60_000_000, count: 1, sum: -3, min: -3, max: -3, m2: 0, firstTime: 60_000_000, lastTime: 60_000_000),
             ])]
         case "wal":
-            return [WALRecord(entries: [
+            let entries: [WALRecord.Entry] = [
                 .init(series: 1, time: 1_790_000_000_000_000, value: 12.5, receivedAt: 1_790_000_000_100_000),
                 .init(series: 4_000_000, time: 1_790_000_010_000_000, value: -1, receivedAt: 1_790_000_010_100_000),
-            ]).encoded()]
+            ]
+            return [WALRecord(entries: entries).encoded(), WALRecord(entries: entries, replacesHeads: true).encoded()]
         case "ceilometer-message":
             let inner = #"{"message_id":"n1","publisher_id":"telemetry.publisher.h1","event_type":"metering","priority":"SAMPLE","payload":[\#(ceilometerSample)],"timestamp":"2026-12-01 22:54:03.788411"}"#
             let quoted = String(decoding: WireJSON.encode(.string(inner)), as: UTF8.self)

@@ -94,7 +94,9 @@ public struct FuzzTarget: Sendable {
         func bits(_ record: WALRecord) -> [[UInt64]] {
             record.entries.map { [UInt64(bitPattern: $0.series), UInt64(bitPattern: $0.time), $0.value.bitPattern, UInt64(bitPattern: $0.receivedAt)] }
         }
-        if bits(again) != bits(record) { violated("a write-ahead record changes over an encode/decode round") }
+        if bits(again) != bits(record) || again.replacesHeads != record.replacesHeads {
+            violated("a write-ahead record changes over an encode/decode round")
+        }
         return true
     }
 

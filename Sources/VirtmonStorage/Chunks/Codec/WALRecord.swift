@@ -1,6 +1,6 @@
-/// One durable record of appended samples: (series, time, value, received) for every sample of a batch, or
-/// for every open head at a checkpoint. Samples are written raw (about 20 bytes each); they live only until
-/// their series seal and a checkpoint drops the record.
+/// One durable record of appended samples: (series, time, value, received) for every sample of a batch, or,
+/// at a checkpoint, the whole head of each series whose oldest records are being dropped. Samples are written
+/// raw (about 20 bytes each); a record lives until every series it holds samples of has sealed past it.
 public struct WALRecord: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var series: Int64
@@ -17,19 +17,24 @@ public struct WALRecord: Sendable, Equatable {
     }
 
     public var entries: [Entry]
+    /// A checkpoint record: for each series it names, its entries are that series' whole head when it was
+    /// written, so replay replaces what earlier records put in the head instead of adding to it.
+    public var replacesHeads: Bool
 
-    public init(entries: [Entry]) {
+    public init(entries: [Entry], replacesHeads: Bool = false) {
         self.entries = entries
+        self.replacesHeads = replacesHeads
     }
 
-    /// Version 2 adds a CRC-32 of everything after the check; version 1 records (written before it) are still
-    /// read.
+    /// Version 2 adds a CRC-32 of everything after the check; version 3 is version 2's layout for a checkpoint
+    /// record (`replacesHeads`). Version 1 records (written before the check) are still read.
     static let version: UInt8 = 2
+    static let checkpointVersion: UInt8 = 3
 
     /// Version byte, CRC-32 (4 bytes, little-endian) of the rest, entry count, then per entry: series (varint),
     /// time and receivedAt (zigzag varints, the latter relative to the time), value (8 bytes).
     public func encoded() -> [UInt8] {
-        var bytes: [UInt8] = [WALRecord.version, 0, 0, 0, 0]
+        var bytes: [UInt8] = [replacesHeads ? WALRecord.checkpointVersion : WALRecord.version, 0, 0, 0, 0]
         bytes.reserveCapacity(entries.count * 20 + 12)
         Varint.put(UInt64(entries.count), into: &bytes)
         for entry in entries {
@@ -49,7 +54,7 @@ public struct WALRecord: Sendable, Equatable {
         switch bytes.first {
         case 1:
             offset = 1
-        case 2:
+        case WALRecord.version, WALRecord.checkpointVersion:
             guard bytes.count >= 5 else { throw ChunkFormatError("write-ahead record is cut short: \(bytes.count) bytes") }
             var stored: UInt32 = 0
             for index in 0..<4 { stored |= UInt32(bytes[1 + index]) << UInt32(8 * index) }
@@ -59,7 +64,7 @@ public struct WALRecord: Sendable, Equatable {
             }
             offset = 5
         default:
-            throw ChunkFormatError("write-ahead record has version \(bytes.first.map(String.init) ?? "(empty)"), expected 1 or \(WALRecord.version)")
+            throw ChunkFormatError("write-ahead record has version \(bytes.first.map(String.init) ?? "(empty)"), expected 1, \(WALRecord.version) or \(WALRecord.checkpointVersion)")
         }
         let count = try Varint.read(bytes, &offset, in: "write-ahead record")
         guard count <= UInt64(bytes.count) else { throw ChunkFormatError("write-ahead record claims \(count) entries in \(bytes.count) bytes") }
@@ -79,6 +84,7 @@ public struct WALRecord: Sendable, Equatable {
             throw ChunkFormatError("write-ahead record has \(bytes.count - offset) bytes after its \(count) entries")
         }
         self.entries = entries
+        self.replacesHeads = bytes.first == WALRecord.checkpointVersion
     }
 
     private static func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }

@@ -23,32 +23,89 @@ extension ChunkStore {
             sealed.append(id)
         }
         let sealedSet = Set(sealed)
-        let open = series.filter { !$0.value.head.isEmpty && !sealedSet.contains($0.key) }
-        let checkpoint = walBytes >= options.checkpointBytes || (open.isEmpty && walBytes > 0)
+        let plan = checkpointPlan(excluding: sealedSet)
         let walID = nextWALID
-        if checkpoint {
-            var entries: [WALRecord.Entry] = []
-            for (id, state) in open.sorted(by: { $0.key < $1.key }) {
-                for entry in state.head {
-                    entries.append(WALRecord.Entry(series: id, time: entry.time, value: entry.value, receivedAt: entry.receivedAt))
+        var rewritten: [Int64] = []
+        if let plan {
+            if !plan.rewrite.isEmpty {
+                var entries: [WALRecord.Entry] = []
+                for id in plan.rewrite {
+                    for entry in series[id]!.head {
+                        entries.append(WALRecord.Entry(series: id, time: entry.time, value: entry.value, receivedAt: entry.receivedAt))
+                    }
                 }
+                write.wal = (walID, WALRecord(entries: entries, replacesHeads: true).encoded())
+                rewritten = plan.rewrite
             }
-            if !entries.isEmpty { write.wal = (walID, WALRecord(entries: entries).encoded()) }
-            write.dropWALBefore = walID
+            write.dropWALBefore = plan.dropBefore
         }
-        guard !write.chunks.isEmpty || checkpoint else { return }
+        guard !write.chunks.isEmpty || plan != nil else { return }
         _ = try await applying(write)
         for id in sealed {
             series[id]!.sealedWALThrough = series[id]!.headWALThrough
             series[id]!.head = []
+            series[id]!.headWALFrom = 0
         }
-        if checkpoint {
-            nextWALID = walID + 1
-            walBytes = write.wal?.bytes.count ?? 0
-            for id in open.keys { series[id]!.headWALThrough = walID }
+        if let plan {
+            let kept = walRecords.firstIndex { $0.id >= plan.dropBefore } ?? walRecords.endIndex
+            walRecords.removeFirst(kept)
+            if let record = write.wal {
+                nextWALID = walID + 1
+                walRecords.append((walID, record.bytes.count))
+            }
+            walBytes = walRecords.reduce(0) { $0 + $1.bytes }
+            for id in rewritten {
+                series[id]!.headWALFrom = walID
+                series[id]!.headWALThrough = walID
+            }
             report.checkpointed = true
         }
         publish(chunksBefore: chunkID, rollupsBefore: rollupID)
         report.sealedChunks += write.chunks.count
+    }
+
+    /// Which write-ahead records a checkpoint drops, and which heads it rewrites so that it may.
+    struct CheckpointPlan: Equatable {
+        var dropBefore: Int64
+        var rewrite: [Int64]
+    }
+
+    /// Records below the oldest record any open head (`excluding` the heads about to be sealed) still needs
+    /// are dropped as they are: nothing in them is unsealed. Past `checkpointBytes` of records still needed,
+    /// the older half of them goes too when the heads pinning it are small enough to write again: at most half
+    /// the bytes dropped, so a checkpoint never writes more than it frees. A collector whose heads fill at the
+    /// same pace (every series one sample per interval) needs about one chunk period of records, and keeps it:
+    /// rewriting every open head, as an earlier version did, wrote all of them again each minute once they
+    /// outgrew the threshold.
+    func checkpointPlan(excluding sealing: Set<Int64>) -> CheckpointPlan? {
+        guard let oldest = walRecords.first?.id else { return nil }
+        var pinned: [(from: Int64, id: Int64, samples: Int)] = []
+        for (id, state) in series where !state.head.isEmpty && !sealing.contains(id) {
+            pinned.append((state.headWALFrom, id, state.head.count))
+        }
+        let low = pinned.map(\.from).min() ?? nextWALID
+        var live = walBytes
+        var freeDrop = walRecords.endIndex
+        for (index, record) in walRecords.enumerated() where record.id >= low {
+            freeDrop = index
+            break
+        }
+        live -= walRecords[..<freeDrop].reduce(0) { $0 + $1.bytes }
+        var plan: CheckpointPlan? = low > oldest ? CheckpointPlan(dropBefore: low, rewrite: []) : nil
+        guard live >= options.checkpointBytes else { return plan }
+        // The older half of what is still needed, by bytes.
+        var freed = 0
+        var cut = freeDrop
+        while cut < walRecords.endIndex, freed < live / 2 {
+            freed += walRecords[cut].bytes
+            cut += 1
+        }
+        let cutoff = cut < walRecords.endIndex ? walRecords[cut].id : nextWALID
+        let stragglers = pinned.filter { $0.from < cutoff }
+        // About 20 bytes per rewritten sample (`WALRecord`).
+        let cost = stragglers.reduce(0) { $0 + $1.samples } * 20
+        guard cost <= freed / 2 else { return plan }
+        plan = CheckpointPlan(dropBefore: cutoff, rewrite: stragglers.map(\.id).sorted())
+        return plan
     }
 }

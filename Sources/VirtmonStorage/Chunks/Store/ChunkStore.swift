@@ -24,6 +24,9 @@ public actor ChunkStore: Storage {
         var head: [HeadEntry] = []
         /// The newest write-ahead record whose samples of this series are in the head.
         var headWALThrough: Int64 = 0
+        /// The oldest record holding a sample of the head (0 while the head is empty): records below the
+        /// smallest of these over all series hold nothing unsealed and are dropped without rewriting anything.
+        var headWALFrom: Int64 = 0
         /// Samples of this series in records up to here are sealed.
         var sealedWALThrough: Int64 = 0
         var hasData: Bool { first <= last }
@@ -54,6 +57,9 @@ public actor ChunkStore: Storage {
     var visibleChunks: Int64 = 0
     var visibleRollups: Int64 = 0
     var walBytes = 0
+    /// The write-ahead records the backend holds, oldest first, with their sizes: a checkpoint picks how many
+    /// of the oldest to drop from these.
+    var walRecords: [(id: Int64, bytes: Int)] = []
     var rawHorizon: Int64?
     /// Purged at the next maintenance: rows superseded up to these ids.
     var purgeBounds: (chunks: Int64, rollups: Int64)?
@@ -88,6 +94,7 @@ public actor ChunkStore: Storage {
         nextSeriesID = 1
         nextWALID = 1
         walBytes = 0
+        walRecords = []
         purgeBounds = nil
         rawHorizon = state.rawHorizon
         for record in state.series.sorted(by: { $0.id < $1.id }) {
@@ -109,6 +116,7 @@ public actor ChunkStore: Storage {
         for (id, bytes) in state.wal {
             nextWALID = max(nextWALID, id + 1)
             walBytes += bytes.count
+            walRecords.append((id, bytes.count))
             let record: WALRecord
             do {
                 record = try WALRecord(decoding: bytes)
@@ -119,9 +127,15 @@ public actor ChunkStore: Storage {
                 damagedRecords.append(DamagedRecord(kind: "write-ahead record", id: id, bytes: bytes.count, reason: error.description))
                 continue
             }
+            // A checkpoint record holds whole heads: the first entry of each series in it replaces that head.
+            var replaced: Set<Int64> = []
             for entry in record.entries {
                 guard var state = series[entry.series], state.sealedWALThrough < id else { continue }
+                if record.replacesHeads, replaced.insert(entry.series).inserted {
+                    state.head = []
+                }
                 if let horizon = rawHorizon, entry.time < horizon { continue }
+                if state.head.isEmpty { state.headWALFrom = id }
                 state.head.append(HeadEntry(time: entry.time, value: entry.value, receivedAt: entry.receivedAt))
                 state.headWALThrough = id
                 state.first = min(state.first, entry.time)
@@ -264,6 +278,7 @@ public actor ChunkStore: Storage {
         if write.wal != nil {
             nextWALID = walID + 1
             walBytes += write.wal?.bytes.count ?? 0
+            walRecords.append((walID, write.wal?.bytes.count ?? 0))
         }
         for (id, more) in added {
             // In place: a copy of the state would make its head shared and every append copy it whole.
@@ -276,8 +291,10 @@ public actor ChunkStore: Storage {
             series[id]!.last = max(series[id]!.last, last)
             if sealed.contains(id) {
                 series[id]!.head = []
+                series[id]!.headWALFrom = 0
                 series[id]!.sealedWALThrough = walID
             } else {
+                if series[id]!.head.isEmpty { series[id]!.headWALFrom = walID }
                 series[id]!.head.append(contentsOf: more)
                 series[id]!.headWALThrough = walID
             }
