@@ -6,8 +6,16 @@ struct BitWriter {
     private var pending = 0
 
     init(capacity: Int = 256) {
-        bytes.reserveCapacity(capacity)
+        if capacity > 0 { bytes.reserveCapacity(capacity) }
     }
+
+    /// What `finish` would answer, leaving the writer open for more.
+    var snapshot: [UInt8] {
+        pending > 0 ? bytes + [UInt8(truncatingIfNeeded: word << UInt64(8 - pending))] : bytes
+    }
+
+    /// Bytes held, the unflushed bits counted as one.
+    var byteCount: Int { bytes.count + (pending > 0 ? 1 : 0) }
 
     /// Writes the low `count` bits of `value` (0...64).
     mutating func write(_ value: UInt64, bits count: Int) {

@@ -101,124 +101,25 @@ public enum ChunkCodec {
         for index in values.indices { values[index] = Double(integers[index]) / divisor }
     }
 
-    // MARK: delta-of-delta
-
-    /// Bucket widths after the '0' (zero) case: prefix '10' + 8 bits, '110' + 14, '1110' + 22, '11110' + 32,
-    /// '11111' + 64. Ten-second samples with millisecond jitter fall in the 14-bit bucket at worst.
-    static let buckets: [Int] = [8, 14, 22, 32]
+    // MARK: columns (the stream formats are `DeltaOfDeltaEncoder`'s and `XORFloatEncoder`'s)
 
     static func encodeIntegers(_ integers: [Int64], into writer: inout BitWriter) {
-        writer.write(UInt64(bitPattern: integers[0]), bits: 64)
-        var previous = integers[0]
-        var previousDelta: Int64 = 0
-        for value in integers.dropFirst() {
-            let delta = value &- previous
-            let dod = delta &- previousDelta
-            previous = value
-            previousDelta = delta
-            if dod == 0 {
-                writer.writeBit(false)
-                continue
-            }
-            var written = false
-            for (index, width) in buckets.enumerated() {
-                let limit = Int64(1) << Int64(width - 1)
-                if dod >= -limit && dod < limit {
-                    // index + 1 ones then a zero: '10', '110', '1110', '11110'.
-                    writer.write((1 << UInt64(index + 2)) - 2, bits: index + 2)
-                    writer.write(UInt64(bitPattern: dod), bits: width)
-                    written = true
-                    break
-                }
-            }
-            if !written {
-                writer.write(0b11111, bits: 5)
-                writer.write(UInt64(bitPattern: dod), bits: 64)
-            }
-        }
+        var encoder = DeltaOfDeltaEncoder()
+        for value in integers { encoder.put(value, into: &writer) }
     }
 
     static func decodeIntegers(_ reader: inout BitReader, into integers: inout [Int64]) throws(ChunkFormatError) {
-        integers[0] = Int64(bitPattern: try reader.read(bits: 64))
-        var previous = integers[0]
-        var previousDelta: Int64 = 0
-        for index in integers.indices.dropFirst() {
-            var ones = 0
-            while ones < 5, try reader.readBit() { ones += 1 }
-            let dod: Int64
-            switch ones {
-            case 0: dod = 0
-            case 5: dod = Int64(bitPattern: try reader.read(bits: 64))
-            default:
-                let width = buckets[ones - 1]
-                let raw = try reader.read(bits: width)
-                // Sign-extend the width-bit two's complement field.
-                let shift = UInt64(64 - width)
-                dod = Int64(bitPattern: raw << shift) >> Int64(shift)
-            }
-            let delta = previousDelta &+ dod
-            previous = previous &+ delta
-            previousDelta = delta
-            integers[index] = previous
-        }
+        var decoder = DeltaOfDeltaDecoder()
+        for index in integers.indices { integers[index] = try decoder.next(&reader) }
     }
 
-    // MARK: XOR floats
-
     static func encodeXOR(_ values: [Double], into writer: inout BitWriter) {
-        var previous = values[0].bitPattern
-        writer.write(previous, bits: 64)
-        var leading = 65  // no window yet
-        var trailing = 0
-        for value in values.dropFirst() {
-            let bits = value.bitPattern
-            let xor = bits ^ previous
-            previous = bits
-            if xor == 0 {
-                writer.writeBit(false)
-                continue
-            }
-            writer.writeBit(true)
-            let newLeading = min(xor.leadingZeroBitCount, 31)
-            let newTrailing = xor.trailingZeroBitCount
-            if leading <= newLeading && trailing <= newTrailing {
-                // Fits the previous window: '10' and the window's bits.
-                writer.writeBit(false)
-                writer.write(xor >> UInt64(trailing), bits: 64 - leading - trailing)
-            } else {
-                leading = newLeading
-                trailing = newTrailing
-                let length = 64 - leading - trailing
-                writer.writeBit(true)
-                writer.write(UInt64(leading), bits: 5)
-                writer.write(UInt64(length & 63), bits: 6)  // 64 is written as 0
-                writer.write(xor >> UInt64(trailing), bits: length)
-            }
-        }
+        var encoder = XORFloatEncoder()
+        for value in values { encoder.put(value, into: &writer) }
     }
 
     static func decodeXOR(_ reader: inout BitReader, into values: inout [Double]) throws(ChunkFormatError) {
-        var previous = try reader.read(bits: 64)
-        values[0] = Double(bitPattern: previous)
-        var leading = 0
-        var trailing = 0
-        var window = false
-        for index in values.indices.dropFirst() {
-            if try reader.readBit() {
-                if try reader.readBit() {
-                    leading = Int(try reader.read(bits: 5))
-                    var length = Int(try reader.read(bits: 6))
-                    if length == 0 { length = 64 }
-                    guard leading + length <= 64 else { throw ChunkFormatError("bad XOR window at sample \(index)") }
-                    trailing = 64 - leading - length
-                    window = true
-                } else if !window {
-                    throw ChunkFormatError("XOR window reused before one was set at sample \(index)")
-                }
-                let meaningful = try reader.read(bits: 64 - leading - trailing)
-                previous ^= meaningful << UInt64(trailing)
-            }
-            values[index] = Double(bitPattern: previous)
-        }
+        var decoder = XORFloatDecoder()
+        for index in values.indices { values[index] = try decoder.next(&reader, index: index) }
     }
 }

@@ -38,7 +38,7 @@ struct ChunkSampleReader: Sendable {
         var found: [Found] = []
         for id in view.ids {
             guard let key = view.keys[id] else { continue }
-            let points = try ChunkSampleReader.points(chunks: bySeries[id] ?? [], head: view.heads[id] ?? [])
+            let points = try ChunkSampleReader.points(chunks: bySeries[id] ?? [], head: view.heads[id]?.entries ?? [])
             var previous = Int64.min
             var ordinal = 0
             for point in points {

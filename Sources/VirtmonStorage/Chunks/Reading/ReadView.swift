@@ -9,7 +9,7 @@ struct ReadView: Sendable {
     /// Matching series, ascending.
     var ids: [Int64]
     var keys: [Int64: SeriesKey]
-    var heads: [Int64: [ChunkStore.HeadEntry]]
+    var heads: [Int64: HeadBuffer]
     /// Earliest and latest sample time per series (chunks and head).
     var spans: [Int64: (first: Int64, last: Int64)]
     var visibleChunks: Int64
@@ -42,13 +42,13 @@ extension ChunkStore {
     func readView(_ plan: QueryPlan) -> ReadView {
         let ids = matchingSeries(plan)
         var keys: [Int64: SeriesKey] = [:]
-        var heads: [Int64: [HeadEntry]] = [:]
+        var heads: [Int64: HeadBuffer] = [:]
         var spans: [Int64: (first: Int64, last: Int64)] = [:]
         keys.reserveCapacity(ids.count)
         for id in ids {
             guard let state = series[id] else { continue }
             keys[id] = state.key
-            // A copy of the array's reference: the next append on the actor copies the head, not this.
+            // A copy of the stream's reference: the next append on the actor copies the head, not this.
             heads[id] = state.head
             spans[id] = (state.first, state.last)
         }

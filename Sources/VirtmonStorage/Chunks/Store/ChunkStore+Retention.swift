@@ -71,9 +71,9 @@ extension ChunkStore {
                 first = span.first
                 last = span.last
             }
-            for entry in state.head {
-                first = min(first, entry.time)
-                last = max(last, entry.time)
+            if !state.head.isEmpty {
+                first = min(first, state.head.earliest)
+                last = max(last, state.head.latest)
             }
             series[id]!.first = first
             series[id]!.last = last

@@ -9,15 +9,10 @@ extension ChunkStore {
         var rollupID = nextRollupID
         var sealed: [Int64] = []
         for (id, state) in series.sorted(by: { $0.key < $1.key }) where !state.head.isEmpty {
-            var low = Int64.max, high = Int64.min, received = Int64.min
-            for entry in state.head {
-                low = min(low, entry.time)
-                high = max(high, entry.time)
-                received = max(received, entry.receivedAt)
-            }
+            let (low, high, received) = (state.head.earliest, state.head.latest, state.head.lastArrival)
             guard sealAll || high - low >= options.maxHeadSpan * 1_000_000 || received <= now - options.idleSeal * 1_000_000
             else { continue }
-            let (chunk, rollups) = seal(series: id, state.head, walThrough: state.headWALThrough, chunkID: &chunkID, rollupID: &rollupID)
+            let (chunk, rollups) = seal(series: id, state.head.entries, walThrough: state.headWALThrough, chunkID: &chunkID, rollupID: &rollupID)
             write.chunks.append(chunk)
             write.rollups.append(contentsOf: rollups)
             sealed.append(id)
@@ -43,7 +38,7 @@ extension ChunkStore {
         _ = try await applying(write)
         for id in sealed {
             series[id]!.sealedWALThrough = series[id]!.headWALThrough
-            series[id]!.head = []
+            series[id]!.head = HeadBuffer()
             series[id]!.headWALFrom = 0
         }
         if let plan {

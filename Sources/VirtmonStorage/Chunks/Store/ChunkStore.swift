@@ -21,7 +21,7 @@ public actor ChunkStore: Storage {
         var key: SeriesKey
         var first = Int64.max
         var last = Int64.min
-        var head: [HeadEntry] = []
+        var head = HeadBuffer()
         /// The newest write-ahead record whose samples of this series are in the head.
         var headWALThrough: Int64 = 0
         /// The oldest record holding a sample of the head (0 while the head is empty): records below the
@@ -130,17 +130,17 @@ public actor ChunkStore: Storage {
             // A checkpoint record holds whole heads: the first entry of each series in it replaces that head.
             var replaced: Set<Int64> = []
             for entry in record.entries {
-                guard var state = series[entry.series], state.sealedWALThrough < id else { continue }
+                // In place: a copy of the state would share its head, and every append would copy it whole.
+                guard let sealedThrough = series[entry.series]?.sealedWALThrough, sealedThrough < id else { continue }
                 if record.replacesHeads, replaced.insert(entry.series).inserted {
-                    state.head = []
+                    series[entry.series]!.head = HeadBuffer()
                 }
                 if let horizon = rawHorizon, entry.time < horizon { continue }
-                if state.head.isEmpty { state.headWALFrom = id }
-                state.head.append(HeadEntry(time: entry.time, value: entry.value, receivedAt: entry.receivedAt))
-                state.headWALThrough = id
-                state.first = min(state.first, entry.time)
-                state.last = max(state.last, entry.time)
-                series[entry.series] = state
+                if series[entry.series]!.head.isEmpty { series[entry.series]!.headWALFrom = id }
+                series[entry.series]!.head.append(HeadEntry(time: entry.time, value: entry.value, receivedAt: entry.receivedAt))
+                series[entry.series]!.headWALThrough = id
+                series[entry.series]!.first = min(series[entry.series]!.first, entry.time)
+                series[entry.series]!.last = max(series[entry.series]!.last, entry.time)
             }
         }
         rebuildIndex()
@@ -265,7 +265,7 @@ public actor ChunkStore: Storage {
         var rollupID = nextRollupID
         var sealed: Set<Int64> = []
         for (id, more) in added where (series[id]?.head.count ?? 0) + more.count >= options.chunkSamples {
-            let head = (series[id]?.head ?? []) + more
+            let head = (series[id]?.head.entries ?? []) + more
             let (chunk, rollups) = seal(series: id, head, walThrough: walID, chunkID: &chunkID, rollupID: &rollupID)
             write.chunks.append(chunk)
             write.rollups.append(contentsOf: rollups)
@@ -290,7 +290,7 @@ public actor ChunkStore: Storage {
             series[id]!.first = min(series[id]!.first, first)
             series[id]!.last = max(series[id]!.last, last)
             if sealed.contains(id) {
-                series[id]!.head = []
+                series[id]!.head = HeadBuffer()
                 series[id]!.headWALFrom = 0
                 series[id]!.sealedWALThrough = walID
             } else {
