@@ -133,5 +133,9 @@ public final class SQLiteChunkBackend: ChunkBackend {
         return stats
     }
 
+    public func reclaimSpace(full: Bool) async throws -> Int {
+        try await writer.reclaimSpace(full: full)
+    }
+
     public func close() async {}
 }

@@ -151,5 +151,14 @@ public protocol ChunkBackend: AlarmStore {
     func events(_ query: EventQuery) async throws -> [Event]
     func hosts() async throws -> [HostRecord]
     func stats() async throws -> StorageStats
+    /// Gives free space back to the file system: what deleted rows left inside the database file. A
+    /// maintenance pass asks for the part beyond a working margin (`full` false); `virtmon storage compact`
+    /// for all of it. Answers the bytes released. Engines that manage their own space (PostgreSQL's autovacuum,
+    /// memory) have nothing to do.
+    func reclaimSpace(full: Bool) async throws -> Int
     func close() async
+}
+
+extension ChunkBackend {
+    public func reclaimSpace(full: Bool) async throws -> Int { 0 }
 }

@@ -8,6 +8,8 @@ public struct MaintenanceReport: Sendable, Equatable {
     /// Chunks merged away, and the chunks they became.
     public var compactedChunks = 0
     public var compactedInto = 0
+    /// Bytes of free space inside the database returned to the file system.
+    public var reclaimedBytes = 0
 
     public init() {}
 }
@@ -36,6 +38,7 @@ extension ChunkStore {
             try await backend.deleteRollups(resolution: rollup.resolution * 1_000_000, before: nowMicros - rollup.retention * 1_000_000)
         }
         purgeBounds = (visibleChunks, visibleRollups)
+        report.reclaimedBytes = try await backend.reclaimSpace(full: sealAll)
         return report
     }
 }

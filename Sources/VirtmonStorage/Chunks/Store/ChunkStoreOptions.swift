@@ -28,7 +28,8 @@ public struct ChunkStoreOptions: Sendable {
         Rollup(resolution: 3600, retention: 400 * 86_400),
         Rollup(resolution: 86_400, retention: 5 * 366 * 86_400),
     ]
-    /// A checkpoint rewrites the open heads as one record once the write-ahead records pass this size.
+    /// Past this many bytes of write-ahead records still needed, a checkpoint may rewrite the heads pinning the
+    /// older half of them (see `checkpointPlan`).
     public var checkpointBytes = 32 << 20
     /// What "now" is for idle sealing, retention and which rollups are still kept: tests advance it instead
     /// of sleeping.
