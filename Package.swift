@@ -190,7 +190,7 @@ let package = Package(
         .target(
             name: "VirtmonFuzz",
             dependencies: ["VirtmonModel", "VirtmonStorage", "VirtmonRequests", "VirtmonCeilometer", "VirtmonPrometheus", "VirtmonPipeline",
-                           .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+                           "VirtmonServer", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .executableTarget(name: "virtmon-fuzz", dependencies: ["VirtmonFuzz"]),
         .testTarget(name: "VirtmonFuzzTests", dependencies: ["VirtmonFuzz"]),

@@ -87,6 +87,40 @@ public enum FuzzSeeds {
                 #"[{"counter_name": "cpu_util", "counter_type": "gauge", "counter_unit": "%", "counter_volume": "12.5", "resource_id": "vm-1", "project_id": "p1", "timestamp": "2026-12-03T12:00:00", "resource_metadata": {"flavor": {"vcpus": 2}}}]"#,
                 #"{"counter_type": "gauge", "counter_unit": "%", "counter_volume": 3, "resource_id": "vm-2", "user_id": "u1", "source": "openstack", "message_id": "m-9"}"#,
             ].map { Array($0.utf8) }
+        case "config":
+            return [
+                """
+                agent:
+                  host: node1
+                  interval: 10s
+                sources:
+                  - name: host
+                    meters: ["hardware.*", "!hardware.system_stats.uptime"]
+                    interval: 30s
+                    sinks: [default]
+                sinks:
+                  - name: default
+                    transformers:
+                      - type: rate_of_change
+                        meters: ["hardware.network.*.bytes"]
+                        target: {name: "{name}.rate", unit: "B/s"}
+                    publishers: ["http://127.0.0.1:8777/api/v1/batches"]
+                publishing:
+                  secret: change-me
+                  batch_size: 500
+                  spool_max_bytes: 256MiB
+                """,
+                """
+                collector:
+                  listen: 127.0.0.1:8777
+                  udp: "off"
+                  secret: s
+                  admin_token: a
+                  project_tokens: {p1: t1}
+                  retention: 30d
+                  maintenance_interval: 1m
+                """,
+            ].map { Array($0.utf8) }
         default:
             return []
         }

@@ -4,6 +4,7 @@ import VirtmonModel
 import VirtmonPipeline
 import VirtmonPrometheus
 import VirtmonRequests
+import VirtmonServer
 import VirtmonStorage
 
 /// One decoder or parser that bytes from outside reach, fed arbitrary input. A target returns for any input
@@ -32,6 +33,7 @@ public struct FuzzTarget: Sendable {
         FuzzTarget(name: "ceilometer-query", summary: "Ceilometer v2 query strings (q.field/q.op/q.value, limit, statistics)", run: ceilometerQuery),
         FuzzTarget(name: "complex-query", summary: "POST /v2/query/samples and /v2/query/alarms bodies", run: complexQuery),
         FuzzTarget(name: "posted-samples", summary: "POST /v2/meters/NAME bodies", run: postedSamples),
+        FuzzTarget(name: "config", summary: "the agent's and the collector's YAML configuration files", run: config),
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
@@ -98,6 +100,33 @@ public struct FuzzTarget: Sendable {
             violated("a write-ahead record changes over an encode/decode round")
         }
         return true
+    }
+
+    /// Any text as both the agent's and the collector's configuration file: loaded, or refused with an error
+    /// that names the file and, when it gives one, a line that exists.
+    static func config(_ bytes: [UInt8]) -> Bool {
+        guard let text = String(validating: bytes, as: UTF8.self) else { return false }
+        // YAML breaks lines at CR as well as LF (and NEL, LS, PS): a lone CR starts a line in its count too.
+        let lines = 1 + text.unicodeScalars.filter { ["\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"].contains($0) }.count
+        func check(_ error: ConfigError) {
+            if error.file != "fuzz.yaml" || error.message.isEmpty { violated("a configuration error without its file or reason: \(error)") }
+            if let line = error.line, line < 0 || line > lines + 1 { violated("a configuration error at line \(line) of a \(lines)-line file: \(error)") }
+        }
+        var accepted = true
+        do {
+            _ = try ConfigLoader.parse(text, file: "fuzz.yaml")
+        } catch {
+            check(error)
+            accepted = false
+        }
+        var collector = CollectorConfig(dataDir: "/nonexistent")
+        do {
+            try CollectorConfigLoader.parse(text, file: "fuzz.yaml", into: &collector)
+        } catch {
+            check(error)
+            accepted = false
+        }
+        return accepted
     }
 
     static func ceilometerMessage(_ bytes: [UInt8]) -> Bool {
