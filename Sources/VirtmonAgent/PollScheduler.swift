@@ -118,8 +118,11 @@ public actor PollScheduler: Service {
                 }
             }
             if !launched.isEmpty {
-                Task(executorPreference: BlockingExecutor.shared) {
-                    try? await Task.sleep(for: timeout)
+                // A Dispatch timer, not Task.sleep: a sleeping task wakes through Swift's cooperative pool (two
+                // threads here), and were both held by a blocking call the deadline would wait with them. Under
+                // the full test suite a cycle's deadline once woke only when its stuck pollster returned, 30 s
+                // late; the deadline is the one thing here that must never wait.
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: timeout.inNanoseconds))) {
                     results.close()
                 }
             }

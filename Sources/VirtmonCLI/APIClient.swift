@@ -56,9 +56,15 @@ public struct APIClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: WireJSON.encode(body)))
         }
+        // A bad certificate-authority file is the operator's setting, not the network: said as such.
+        let client: HTTPClient
+        do {
+            client = try tlsCA.map { file throws(TLSFileError) in try TrustingClients.client(purpose: "cli", trusting: file, setting: "VIRTMON_TLS_CA") } ?? APIClient.http
+        } catch {
+            throw Failure(description: "cannot use the certificate authorities for \(endpoint): \(error)")
+        }
         let response: HTTPClientResponse
         do {
-            let client = try tlsCA.map { try TrustingClients.client(purpose: "cli", trusting: $0, setting: "VIRTMON_TLS_CA") } ?? APIClient.http
             response = try await client.execute(request, timeout: .seconds(60))
         } catch {
             throw Failure(description: "cannot reach the collector at \(endpoint): \(NetworkErrorWords.describe(error, target: NetworkErrorWords.target(of: url))) (is `virtmon up` or `virtmon collector` running? set --endpoint or VIRTMON_ENDPOINT)")

@@ -47,10 +47,10 @@ func meter(_ name: String) -> MeterDefinition {
 @Suite struct SchedulerTests {
     let logger = Logger(label: "test")
 
-    // In both clean-clone CI runs of 2026-12-03 the full suite saw three cycles take 30.8 and 32.0 s, i.e. the
-    // cycle waited for the stuck pollster despite its 150 ms timeout (with the pollster blocking a thread, and
-    // again with it waiting on a timer); alone it takes 0.26 s. Until that is explained it is off, loudly.
-    @Test(.disabled("KNOWN FAILURE: under the full suite's load a cycle waited for a stuck pollster past its timeout (30.8 s in CI); cause not found"))
+    // In CI (2026-12-03) three cycles took 30.8 and 32.0 s: the cycle's deadline, a Task.sleep, woke only when the
+    // stuck pollster returned. The deadline is now a Dispatch timer (PollScheduler.runCycle); the test passes
+    // alone with it but has not yet been through a full-suite run, so it stays off until one confirms the cause.
+    @Test(.disabled("KNOWN FAILURE under the full suite before the Dispatch-timer deadline; re-enable after a full-suite run confirms the fix"))
     func aFailingAndAStuckPollsterDoNotHoldUpTheOthers() async throws {
         let sink = RecordingSink()
         let source = PollSource(

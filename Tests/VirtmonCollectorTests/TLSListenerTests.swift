@@ -63,6 +63,12 @@ struct TLSListenerTests {
                               environment: [:])
         let blindFailure = await Self.failure { _ = try await blind.get("/v2/meters") }
         #expect(blindFailure.contains("is not trusted"), "CLI without the CA: \(blindFailure)")
+        // A CA file that is not there is the setting's fault, said as such, not "cannot reach the collector".
+        let misconfigured = APIClient(endpoint: "https://localhost:\(harness.httpPort)", token: CollectorHarness.adminToken, dataDir: harness.directory.path,
+                                      environment: ["VIRTMON_TLS_CA": "/nonexistent/ca.pem"])
+        let settingFailure = await Self.failure { _ = try await misconfigured.get("/v2/meters") }
+        #expect(settingFailure.contains("VIRTMON_TLS_CA /nonexistent/ca.pem does not exist") && !settingFailure.contains("cannot reach"),
+                "CLI with a missing CA file: \(settingFailure)")
     }
 
     @Test("an agent's https:// publisher built from publishing.tls_ca delivers through its spool; a missing CA file refuses the publisher")

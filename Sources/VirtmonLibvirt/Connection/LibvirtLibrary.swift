@@ -33,6 +33,11 @@ public final class LibvirtLibrary: Sendable {
     /// libvirt's own printing to stderr:
     /// its errors reach virtmon's log through `lastErrorMessage` instead.
     public init(path: String = ProcessInfo.processInfo.environment["VIRTMON_LIBVIRT_LIBRARY"] ?? "libvirt.so.0") throws(LibvirtUnavailable) {
+        // libvirt's client writes to its daemon's socket with plain write(2): when libvirtd restarts, the next
+        // call on the old connection raised SIGPIPE and killed the whole agent (seen in LibvirtLabTests run
+        // alone). libvirt asks its applications to ignore the signal; the write then fails with EPIPE and the
+        // connection reconnects. Nothing in virtmon relies on SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "not found"
             throw LibvirtUnavailable("libvirt is not installed (\(reason)); install libvirt0 for VM metering")
