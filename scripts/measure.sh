@@ -12,12 +12,13 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 release_virtmon() { echo "building virtmon (release)..." >&2; swift build -c release --product virtmon >/dev/null; echo "$(swift build -c release --show-bin-path)/virtmon"; }
 # start_collector BIN WORK SECRET [EXTRA_YAML] [OPEN_FILES]: a collector on a free port with admin token
 # "admin-token" and project p1's token "p1-token", its data and log in WORK; waits for /healthz and sets
-# $collector (its pid) and $port. Stop it with `kill "$collector"` (a trap should).
+# $collector (its pid) and $port. UDP ingest is off unless $collector_udp names HOST:PORT. Stop it with
+# `kill "$collector"` (a trap should).
 start_collector() {
   local bin=$1 work=$2 secret=$3 extra=${4:-} files=${5:-}
   port=$(free_port)
-  printf 'collector:\n  listen: 127.0.0.1:%s\n  udp: "off"\n  secret: %s\n  admin_token: admin-token\n  project_tokens:\n    p1: p1-token\n%s' \
-    "$port" "$secret" "$extra" > "$work/collector.yaml"
+  printf 'collector:\n  listen: 127.0.0.1:%s\n  udp: "%s"\n  secret: %s\n  admin_token: admin-token\n  project_tokens:\n    p1: p1-token\n%s' \
+    "$port" "${collector_udp:-off}" "$secret" "$extra" > "$work/collector.yaml"
   if [ -n "$files" ]; then
     (ulimit -n "$files"; exec "$bin" collector --config "$work/collector.yaml" --data-dir "$work/data" --log-level warning) 2>"$work/collector.log" &
   else

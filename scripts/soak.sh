@@ -28,19 +28,8 @@ bin="${VIRTMON_BIN:-$(release_virtmon)}"
 work=$(mktemp -d /tmp/virtmon-soak.XXXXXX)
 collector=""
 trap '[ -n "$collector" ] && kill "$collector" 2>/dev/null; rm -rf "$work"' EXIT
-port=$(free_port)
 udp_port=$(free_port)
-cat > "$work/collector.yaml" <<YAML
-collector:
-  listen: 127.0.0.1:$port
-  udp: 127.0.0.1:$udp_port
-  secret: soak-secret
-  admin_token: admin-token
-YAML
-"$bin" collector --config "$work/collector.yaml" --data-dir "$work/data" --log-level warning 2>"$work/collector.log" &
-collector=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the collector did not start; its log:" >&2; cat "$work/collector.log" >&2; exit 1; }
+collector_udp=127.0.0.1:$udp_port start_collector "$bin" "$work" soak-secret
 echo "== soak: collector pid $collector on 127.0.0.1:$port (UDP $udp_port), data in $work/data, $seconds s"
 
 status=0
