@@ -93,12 +93,10 @@ actor SQLiteSession {
     /// minute at 50,000 samples/s — and the cap keeps one maintenance pass from moving much of the file
     /// (SQLite fills the holes with pages from the file's end) while ingest waits. Answers the bytes released.
     func reclaimSpace(full: Bool) throws -> Int {
-        let size = try rows("PRAGMA page_size") { $0.int64(0) }.first ?? 4096
-        func filePages() throws -> Int64 { try rows("PRAGMA page_count") { $0.int64(0) }.first ?? 0 }
-        let before = try filePages()
-        let free = try rows("PRAGMA freelist_count") { $0.int64(0) }.first ?? 0
-        let mode = try rows("PRAGMA auto_vacuum") { $0.int64(0) }.first ?? 0
-        if mode != 2 {
+        let size = try pragma("page_size")
+        let before = try pragma("page_count")
+        let free = try pragma("freelist_count")
+        if try pragma("auto_vacuum") != 2 {
             guard full, free > 0 else { return 0 }
             try connection.execute("PRAGMA auto_vacuum=INCREMENTAL; VACUUM;")
         } else {
@@ -108,14 +106,16 @@ actor SQLiteSession {
         }
         // The file shrinks when its pages reach it: at a checkpoint of SQLite's own -wal file.
         try connection.execute("PRAGMA wal_checkpoint(TRUNCATE);")
-        return Int((before - (try filePages())) * size)
+        return Int((before - (try pragma("page_count"))) * size)
     }
 
     /// Bytes of the pages in use (the file's size less its free pages).
     func pagesInUse() throws -> Int {
-        let pages = try rows("PRAGMA page_count") { $0.int64(0) }.first ?? 0
-        let free = try rows("PRAGMA freelist_count") { $0.int64(0) }.first ?? 0
-        let size = try rows("PRAGMA page_size") { $0.int64(0) }.first ?? 0
-        return Int((pages - free) * size)
+        Int((try pragma("page_count") - (try pragma("freelist_count"))) * (try pragma("page_size")))
+    }
+
+    /// A PRAGMA that answers one integer.
+    private func pragma(_ name: String) throws -> Int64 {
+        try rows("PRAGMA \(name)") { $0.int64(0) }.first ?? 0
     }
 }

@@ -15,6 +15,12 @@ struct SQLiteReclaimTests {
         }
     }
 
+    static func freshDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-reclaim-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
     /// 50 batches of 1,000 series: about 1 MB of write-ahead records, which sealing every head frees.
     static func fill(_ store: ChunkStore) async throws {
         for step in 0..<50 {
@@ -28,8 +34,7 @@ struct SQLiteReclaimTests {
 
     @Test("sealing everything frees the write-ahead records' pages, and the file shrinks by them")
     func freedPagesLeaveTheFile() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-reclaim-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try SQLiteReclaimTests.freshDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var options = ChunkStoreOptions()
         options.chunkSamples = 1_000
@@ -47,8 +52,7 @@ struct SQLiteReclaimTests {
 
     @Test("a database made without incremental auto-vacuum is rebuilt with it by a full reclaim, data intact")
     func olderDatabaseIsRebuilt() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-reclaim-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try SQLiteReclaimTests.freshDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("virtmon.db").path
         do {

@@ -48,7 +48,6 @@ extension ChunkStore {
                 nextWALID = walID + 1
                 walRecords.append((walID, record.bytes.count))
             }
-            walBytes = walRecords.reduce(0) { $0 + $1.bytes }
             for id in rewritten {
                 series[id]!.headWALFrom = walID
                 series[id]!.headWALThrough = walID
@@ -79,14 +78,9 @@ extension ChunkStore {
             pinned.append((state.headWALFrom, id, state.head.count))
         }
         let low = pinned.map(\.from).min() ?? nextWALID
-        var live = walBytes
-        var freeDrop = walRecords.endIndex
-        for (index, record) in walRecords.enumerated() where record.id >= low {
-            freeDrop = index
-            break
-        }
-        live -= walRecords[..<freeDrop].reduce(0) { $0 + $1.bytes }
-        var plan: CheckpointPlan? = low > oldest ? CheckpointPlan(dropBefore: low, rewrite: []) : nil
+        let freeDrop = walRecords.firstIndex { $0.id >= low } ?? walRecords.endIndex
+        let live = walRecords[freeDrop...].reduce(0) { $0 + $1.bytes }
+        let plan: CheckpointPlan? = low > oldest ? CheckpointPlan(dropBefore: low, rewrite: []) : nil
         guard live >= options.checkpointBytes else { return plan }
         // The older half of what is still needed, by bytes.
         var freed = 0
@@ -100,7 +94,6 @@ extension ChunkStore {
         // About 20 bytes per rewritten sample (`WALRecord`).
         let cost = stragglers.reduce(0) { $0 + $1.samples } * 20
         guard cost <= freed / 2 else { return plan }
-        plan = CheckpointPlan(dropBefore: cutoff, rewrite: stragglers.map(\.id).sorted())
-        return plan
+        return CheckpointPlan(dropBefore: cutoff, rewrite: stragglers.map(\.id).sorted())
     }
 }

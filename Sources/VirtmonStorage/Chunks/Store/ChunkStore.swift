@@ -56,10 +56,10 @@ public actor ChunkStore: Storage {
     /// Readers count chunks and rollups up to these ids (see `ChunkBackend`).
     var visibleChunks: Int64 = 0
     var visibleRollups: Int64 = 0
-    var walBytes = 0
     /// The write-ahead records the backend holds, oldest first, with their sizes: a checkpoint picks how many
     /// of the oldest to drop from these.
     var walRecords: [(id: Int64, bytes: Int)] = []
+    var walBytes: Int { walRecords.reduce(0) { $0 + $1.bytes } }
     var rawHorizon: Int64?
     /// Purged at the next maintenance: rows superseded up to these ids.
     var purgeBounds: (chunks: Int64, rollups: Int64)?
@@ -93,7 +93,6 @@ public actor ChunkStore: Storage {
         canonicalMetadata = [:]
         nextSeriesID = 1
         nextWALID = 1
-        walBytes = 0
         walRecords = []
         purgeBounds = nil
         rawHorizon = state.rawHorizon
@@ -115,7 +114,6 @@ public actor ChunkStore: Storage {
         damagedRecords = []
         for (id, bytes) in state.wal {
             nextWALID = max(nextWALID, id + 1)
-            walBytes += bytes.count
             walRecords.append((id, bytes.count))
             let record: WALRecord
             do {
@@ -275,10 +273,9 @@ public actor ChunkStore: Storage {
         guard result == .stored else { return result }
 
         adopt(write.newSeries, next: assigner.next)
-        if write.wal != nil {
+        if let wal = write.wal {
             nextWALID = walID + 1
-            walBytes += write.wal?.bytes.count ?? 0
-            walRecords.append((walID, write.wal?.bytes.count ?? 0))
+            walRecords.append((walID, wal.bytes.count))
         }
         for (id, more) in added {
             // In place: a copy of the state would make its head shared and every append copy it whole.
