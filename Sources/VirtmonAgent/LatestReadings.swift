@@ -33,6 +33,23 @@ public final class LatestReadings: Sendable {
         }
     }
 
+    /// Adds samples of `source` that arrived after its cycle (a pollster that finished late): each replaces the
+    /// reading of the same meter and resource, the rest of the source's readings stay.
+    public func merge(_ samples: [Sample], source: String) {
+        guard !samples.isEmpty else { return }
+        if perMeterSources.contains(source) { return record(samples, source: source) }
+        let incoming = Set(samples.map { SeriesKey(name: $0.name, resource: $0.resourceID) })
+        readings.withLock { readings in
+            let key = Key(source: source, meter: nil)
+            readings[key] = (readings[key] ?? []).filter { !incoming.contains(SeriesKey(name: $0.name, resource: $0.resourceID)) } + samples
+        }
+    }
+
+    private struct SeriesKey: Hashable {
+        var name: String
+        var resource: String
+    }
+
     /// Every source's latest samples.
     public func all() -> [Sample] {
         readings.withLock { Array($0.values.joined()) }

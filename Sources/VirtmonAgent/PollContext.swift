@@ -16,10 +16,14 @@ public struct PollContext: Sendable {
     public let sysRoot: String
     /// The cycle's shared file reads.
     public let files: FileSnapshot
+    /// Wall and monotonic time now, for a pollster whose source answers late (see `restamped()`); tests inject
+    /// a fixed one.
+    public let clock: @Sendable () -> (wall: Date, monotonic: Double)
 
     public init(
         host: String, timestamp: Date = Date(), monotonicTime: Double = PollContext.monotonicNow(),
-        procRoot: String = "/proc", sysRoot: String = "/sys", files: FileSnapshot = FileSnapshot()
+        procRoot: String = "/proc", sysRoot: String = "/sys", files: FileSnapshot = FileSnapshot(),
+        clock: (@Sendable () -> (wall: Date, monotonic: Double))? = nil
     ) {
         self.host = host
         self.timestamp = timestamp
@@ -27,6 +31,15 @@ public struct PollContext: Sendable {
         self.procRoot = procRoot
         self.sysRoot = sysRoot
         self.files = files
+        self.clock = clock ?? { (Date(), PollContext.monotonicNow()) }
+    }
+
+    /// This context stamped with the clock's time now instead of the cycle's start: for a pollster to call just
+    /// before it reads a source that may make it wait (libvirt), so its counters carry the time they were read.
+    public func restamped() -> PollContext {
+        let now = clock()
+        return PollContext(host: host, timestamp: now.wall, monotonicTime: now.monotonic, procRoot: procRoot,
+                           sysRoot: sysRoot, files: files, clock: clock)
     }
 
     /// Reads `relative` (such as `stat` or `net/dev`) under the /proc root, once per cycle.

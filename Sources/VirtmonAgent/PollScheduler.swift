@@ -10,8 +10,8 @@ import VirtmonThreads
 /// shutdown it finishes the cycle under way, hands its samples on, and returns.
 ///
 /// Pollsters of one cycle run concurrently against one file snapshot. One that throws or misses its deadline
-/// is logged with its duration and counted; the cycle goes on without it, and while it is still running it is
-/// skipped rather than started twice.
+/// is logged with its duration and counted; the cycle goes on without it (a late one's samples follow on their
+/// own when it finishes), and while it is still running it is skipped rather than started twice.
 public actor PollScheduler: Service {
     private let sources: [PollSource]
     private let sink: any SampleSink
@@ -112,8 +112,13 @@ public actor PollScheduler: Service {
                     }
                     let report = CycleResults.Report(outcome: outcome, duration: ContinuousClock.now - started)
                     if !results.report(key, report) {
-                        // Late: the cycle went on without it; only its stats are left to record.
+                        // Late: the cycle went on without it. Its reads still count (a rate over the next cycle
+                        // would otherwise start from a read nobody received), so they follow on their own.
                         await self.finished(key: key, source: source.name, pollster: pollster.name, report: report)
+                        if case .samples(let produced) = report.outcome {
+                            let selected = produced.filter { source.selector.matches($0.name) }
+                            if !selected.isEmpty { await self.sink.acceptLate(selected, source: source.name) }
+                        }
                     }
                 }
             }

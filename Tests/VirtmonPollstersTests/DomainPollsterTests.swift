@@ -18,7 +18,8 @@ final class FakeDomains: DomainStatsSource {
 @Suite("VM meters from domain stats")
 struct DomainPollsterTests {
     static func context(at seconds: Double) -> PollContext {
-        PollContext(host: "compute-1", timestamp: Date(timeIntervalSince1970: 1_795_132_800 + seconds), monotonicTime: 1000 + seconds)
+        let wall = Date(timeIntervalSince1970: 1_795_132_800 + seconds), monotonic = 1000 + seconds
+        return PollContext(host: "compute-1", timestamp: wall, monotonicTime: monotonic, clock: { (wall, monotonic) })
     }
 
     static func domain(cpu: UInt64, vcpus: Int = 4, state: DomainState = .running) -> DomainStats {

@@ -28,8 +28,15 @@ public actor DomainPollster: Pollster {
 
     public func poll(_ context: PollContext) async throws -> [Sample] {
         let cycle: DomainCycle
+        let read: PollContext
         do {
-            cycle = try await Blocking.run { [source] in try source.collect() }
+            // Stamped and timed when libvirt is asked, not when the cycle began: on a loaded host the call can
+            // wait seconds for a thread, and a counter stamped with the cycle's start would then be a rate over
+            // a window it was not read in (cpu_util and any scraper's rate() would disagree, both wrong).
+            (cycle, read) = try await Blocking.run { [source] in
+                let asked = context.restamped()
+                return (try source.collect(), asked)
+            }
         } catch {
             // Said once per kind of outage, not every cycle; the connection retries with backoff underneath.
             let failure = error as? LibvirtError ?? LibvirtError(call: "collect", message: "\(error)")
@@ -44,7 +51,7 @@ public actor DomainPollster: Pollster {
         var seen: Set<String> = []
         for domain in cycle.domains {
             seen.insert(domain.uuid)
-            samples += self.samples(for: domain, context)
+            samples += self.samples(for: domain, read)
         }
         // Domains that disappeared: forget them, so a recreated domain starts over.
         previousCPU = previousCPU.filter { seen.contains($0.key) }

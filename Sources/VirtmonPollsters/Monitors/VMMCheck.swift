@@ -1,5 +1,4 @@
 import Foundation
-import VirtmonPollsters
 
 /// `virtmon check vmm`: every hypervisor process on the host with its memory split into guest RAM and
 /// overhead, its CPU outside vCPU threads, and whether either is over its limit.

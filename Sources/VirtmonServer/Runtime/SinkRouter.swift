@@ -33,6 +33,15 @@ struct SinkRouter: SampleSink, EventSink {
 
     func accept(_ samples: [Sample], source: String) async {
         latest?.record(samples, source: source)
+        await route(samples, source: source)
+    }
+
+    func acceptLate(_ samples: [Sample], source: String) async {
+        latest?.merge(samples, source: source)
+        await route(samples, source: source)
+    }
+
+    private func route(_ samples: [Sample], source: String) async {
         for route in routes[source] ?? [] {
             let output = await route.pipeline.process(samples)
             guard !output.isEmpty else { continue }
