@@ -144,6 +144,17 @@ public actor ChunkStore: Storage {
         rebuildIndex()
     }
 
+    /// How many samples seal the head of series `id`. A series' first head is cut short by an amount its id
+    /// fixes (up to `firstSealSpread`), so that series born together — a fleet's agents starting, a collector's
+    /// first minute — do not all fill their heads in the same commit ever after: a soak of 500,000 series had
+    /// every head seal within 10 s every 20 min, and ingest p99 rose from 0.05 s to 5-20 s in those minutes.
+    /// Later heads hold `chunkSamples`, keeping the spread phases and full-sized chunks.
+    func sealThreshold(_ id: Int64) -> Int {
+        let spread = options.sealSpread
+        guard spread > 0, (series[id]?.sealedWALThrough ?? 0) == 0 else { return options.chunkSamples }
+        return options.chunkSamples - Int(id.magnitude % UInt64(spread))
+    }
+
     /// Takes in series a transaction has just stored.
     func adopt(_ records: [SeriesRecord], next: Int64) {
         nextSeriesID = next
@@ -262,7 +273,7 @@ public actor ChunkStore: Storage {
         var chunkID = nextChunkID
         var rollupID = nextRollupID
         var sealed: Set<Int64> = []
-        for (id, more) in added where (series[id]?.head.count ?? 0) + more.count >= options.chunkSamples {
+        for (id, more) in added where (series[id]?.head.count ?? 0) + more.count >= sealThreshold(id) {
             let head = (series[id]?.head.entries ?? []) + more
             let (chunk, rollups) = seal(series: id, head, walThrough: walID, chunkID: &chunkID, rollupID: &rollupID)
             write.chunks.append(chunk)

@@ -16,6 +16,11 @@ public struct ChunkStoreOptions: Sendable {
 
     /// A head is sealed into a chunk when it holds this many samples...
     public var chunkSamples = 120
+    /// A series' first head seals up to this many samples early, by an amount its id fixes (see
+    /// `ChunkStore.sealThreshold`); nil is half of `chunkSamples`, 0 seals every head at `chunkSamples`.
+    public var firstSealSpread: Int?
+    /// `firstSealSpread` with its default applied.
+    var sealSpread: Int { firstSealSpread ?? chunkSamples / 2 }
     /// ...or when its samples span this many seconds, or nothing arrived for it for `idleSeal` seconds.
     public var maxHeadSpan: Int64 = 2 * 3600
     public var idleSeal: Int64 = 3600
@@ -41,6 +46,9 @@ public struct ChunkStoreOptions: Sendable {
     public func validate() throws(QueryError) {
         guard chunkSamples >= 2 else { throw .invalid("chunk_samples must be at least 2, not \(chunkSamples)") }
         guard compactFanIn >= 2 else { throw .invalid("compact_fan_in must be at least 2, not \(compactFanIn)") }
+        guard sealSpread >= 0, sealSpread < chunkSamples else {
+            throw .invalid("first_seal_spread must be from 0 to chunk_samples − 1 (\(chunkSamples - 1)), not \(sealSpread)")
+        }
         guard maxChunkSamples >= chunkSamples else { throw .invalid("max_chunk_samples (\(maxChunkSamples)) is below chunk_samples (\(chunkSamples))") }
         for rollup in rollups {
             guard rollup.resolution > 0, 86_400 % rollup.resolution == 0 || rollup.resolution % 86_400 == 0 else {
