@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import VirtmonModel
-import VirtmonStorage
+@testable import VirtmonStorage
 
 /// Series born together must not seal together forever after: each series' first head is cut short by an
 /// amount its id fixes, and later heads are full-sized, so the seals of a lock-step fleet stay spread.
@@ -21,6 +21,7 @@ import VirtmonStorage
         var options = ChunkStoreOptions()
         options.chunkSamples = 40
         options.maxChunkSamples = 40  // no compaction: the chunks as sealed are what is counted
+        options.firstSealSpread = 20
         let store = try await ChunkStore(backend: MemoryChunkBackend(), options: options)
         var sealedPerCycle: [Int] = []
         var chunks = 0
@@ -30,7 +31,7 @@ import VirtmonStorage
             sealedPerCycle.append(now - chunks)
             chunks = now
         }
-        // The spread is half a chunk (20 cycles): 400 series seal 20 at a time from cycle 20 on, never 400 at once.
+        // A spread of half a chunk (20 cycles): 400 series seal 20 at a time from cycle 20 on, never 400 at once.
         #expect(sealedPerCycle.max() == 20, "\(sealedPerCycle)")
         #expect(sealedPerCycle.prefix(20).allSatisfy { $0 == 0 }, "no head seals before it holds chunk_samples − spread + 1")
         let stats = try await store.stats()
@@ -50,6 +51,7 @@ import VirtmonStorage
             chunks = now
         }
         #expect(maxSealed == 400, "without the spread all 400 heads seal in one commit")
+        #expect(ChunkStoreOptions().sealSpread == 0, "off unless asked for")
     }
 
     @Test func aSpreadAsLargeAsTheChunkIsRefusedByName() {

@@ -144,11 +144,10 @@ public actor ChunkStore: Storage {
         rebuildIndex()
     }
 
-    /// How many samples seal the head of series `id`. A series' first head is cut short by an amount its id
-    /// fixes (up to `firstSealSpread`), so that series born together — a fleet's agents starting, a collector's
-    /// first minute — do not all fill their heads in the same commit ever after: a soak of 500,000 series had
-    /// every head seal within 10 s every 20 min, and ingest p99 rose from 0.05 s to 5-20 s in those minutes.
-    /// Later heads hold `chunkSamples`, keeping the spread phases and full-sized chunks.
+    /// How many samples seal the head of series `id`. With `firstSealSpread` set, a series' first head is cut
+    /// short by an amount its id fixes, so that series born together do not all fill their heads in the same
+    /// commit ever after (a soak of 500,000 series sealed every head within 10 s every 20 min). Later heads
+    /// hold `chunkSamples`, keeping the spread phases and full-sized chunks.
     func sealThreshold(_ id: Int64) -> Int {
         let spread = options.sealSpread
         guard spread > 0, (series[id]?.sealedWALThrough ?? 0) == 0 else { return options.chunkSamples }

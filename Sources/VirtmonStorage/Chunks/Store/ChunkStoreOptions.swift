@@ -17,10 +17,12 @@ public struct ChunkStoreOptions: Sendable {
     /// A head is sealed into a chunk when it holds this many samples...
     public var chunkSamples = 120
     /// A series' first head seals up to this many samples early, by an amount its id fixes (see
-    /// `ChunkStore.sealThreshold`); nil is half of `chunkSamples`, 0 seals every head at `chunkSamples`.
+    /// `ChunkStore.sealThreshold`); nil or 0 seals every head at `chunkSamples`. Off by default: in the
+    /// 500,000-series soak a spread of 60 turned two seal waves into sealing in every commit, and ingest p50
+    /// went from under 25 ms to ~300 ms with no lower worst p99 (docs/operations.md).
     public var firstSealSpread: Int?
     /// `firstSealSpread` with its default applied.
-    var sealSpread: Int { firstSealSpread ?? chunkSamples / 2 }
+    var sealSpread: Int { firstSealSpread ?? 0 }
     /// ...or when its samples span this many seconds, or nothing arrived for it for `idleSeal` seconds.
     public var maxHeadSpan: Int64 = 2 * 3600
     public var idleSeal: Int64 = 3600
