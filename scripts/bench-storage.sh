@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): virtmon's chunk storage against Prometheus 2.42's TSDB fed the same stream, in one
-# run on this machine. Prints three ratios:
+# Benchmark (not a test): virtmon's chunk storage against Prometheus 2.42's TSDB and VictoriaMetrics 1.79 fed
+# the same stream, in one run on this machine. Prints three ratios against each:
 #   1. ingest: durable samples per CPU second (collector vs Prometheus with --web.enable-remote-write-receiver,
 #      CPU from /proc while the stream is fed, compaction during the feed included);
-#   2. bytes per sample after sealing (virtmon: chunk data, and the whole SQLite file, after `virtmon storage
-#      compact`; Prometheus: its block directories after compaction, over the samples their meta.json counts);
+#   2. bytes on disk per sample fed, as `du -sb` of each data directory: virtmon's right after a clean stop and
+#      after `virtmon storage compact`; VictoriaMetrics's after /internal/force_flush and /internal/force_merge;
+#      Prometheus: its block directories after compaction, over the samples their meta.json counts;
 #   3. statistics latency (median of 5 after a warm-up, through HTTP): one series over 30 days at 60 s grouped
 #      hourly, and 200 series over 24 h at 10 s grouped per 5 minutes, vs avg_over_time through query_range.
 #
@@ -13,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 hours="${1:-24}"
 command -v prometheus >/dev/null || { echo "bench-storage.sh: needs prometheus (apt-get install prometheus)" >&2; exit 1; }
+command -v victoria-metrics >/dev/null || { echo "bench-storage.sh: needs victoria-metrics (apt-get install victoria-metrics)" >&2; exit 1; }
 /usr/bin/python3 -c 'import snappy' 2>/dev/null || { echo "bench-storage.sh: needs python3-snappy (apt-get install python3-snappy)" >&2; exit 1; }
 
 echo "building virtmon (release)..." >&2
@@ -49,10 +51,12 @@ read -r v_samples v_seconds v_failures < <(feed virtmon "$vport" "$secret" "$hou
 v_cpu=$(( $(cpu_ticks "$collector") - before ))
 v_rss=$(rss_kib "$collector")
 kill "$collector"; wait "$collector" 2>/dev/null || true
+v_du_stop=$(du -sb "$work/virtmon" | cut -f1)
 echo "compacting..." >&2
 compact_began=$(date +%s.%N)
 "$bin" storage compact --storage "sqlite://$work/virtmon/virtmon.db" --json > "$work/stats.json"
 compact_seconds=$(echo "$(date +%s.%N) - $compact_began" | bc)
+v_du_compact=$(du -sb "$work/virtmon" | cut -f1)
 read -r v_chunk_samples v_chunk_bytes v_rollup_bytes v_db_bytes < <(/usr/bin/python3 -c '
 import json, sys; s = json.load(open(sys.argv[1])); print(s["chunk_samples"], s["chunk_bytes"], s["rollup_bytes"], s["database_bytes"])' "$work/stats.json")
 start_collector
@@ -105,6 +109,36 @@ p_long=$(median_ms "$pq?query=avg_over_time(bench_long%5B1h%5D)&start=$((long_st
 p_day=$(median_ms "$pq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300")
 p_day_points=$(curl -sf "$pq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300" | /usr/bin/python3 -c 'import json,sys; r = json.load(sys.stdin)["data"]["result"]; print(len(r), sum(len(s["values"]) for s in r))')
 
+# --- VictoriaMetrics ---
+mport=$(free_port)
+# A year's retention keeps the 30-day series; no latency offset, so the newest points answer as they do from the others.
+victoria-metrics -storageDataPath="$work/vm" -httpListenAddr="127.0.0.1:$mport" -retentionPeriod=1y \
+  -search.latencyOffset=0s -loggerLevel=WARN 2>"$work/vm.log" &
+vmpid=$!; pids+=("$vmpid")
+for _ in $(seq 200); do curl -sf "http://127.0.0.1:$mport/health" >/dev/null && break; sleep 0.1; done
+echo "feeding VictoriaMetrics the same stream..." >&2
+before=$(cpu_ticks "$vmpid")
+read -r m_samples m_seconds m_failures < <(feed prometheus "$mport" "$hours")
+m_cpu=$(( $(cpu_ticks "$vmpid") - before ))
+m_rss=$(rss_kib "$vmpid")
+echo "flushing and merging VictoriaMetrics (until its directory is unchanged for 30 s)..." >&2
+merge_before=$(cpu_ticks "$vmpid")
+curl -sf "http://127.0.0.1:$mport/internal/force_flush" >/dev/null
+curl -sf "http://127.0.0.1:$mport/internal/force_merge" >/dev/null
+last=""; stable=0; waited=0
+while [ "$stable" -lt 30 ] && [ "$waited" -lt 1200 ]; do
+  now=$(du -sb "$work/vm" | cut -f1)
+  if [ "$now" = "$last" ]; then stable=$((stable + 5)); else stable=0; last=$now; fi
+  sleep 5; waited=$((waited + 5))
+done
+m_merge_cpu=$(( $(cpu_ticks "$vmpid") - merge_before ))
+m_du=$(du -sb "$work/vm" | cut -f1)
+mq="http://127.0.0.1:$mport/api/v1/query_range"
+m_long=$(median_ms "$mq?query=avg_over_time(bench_long%5B1h%5D)&start=$((long_start + 3600))&end=$long_end&step=3600")
+m_day=$(median_ms "$mq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300")
+m_day_points=$(curl -sf "$mq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300" | /usr/bin/python3 -c 'import json,sys; r = json.load(sys.stdin)["data"]["result"]; print(len(r), sum(len(s["values"]) for s in r))')
+kill "$vmpid"; wait "$vmpid" 2>/dev/null || true
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 v_rate=$(awk -v n="$v_samples" -v c="$v_cpu" -v k="$ticks" 'BEGIN { printf "%.0f", n / (c / k) }')
 p_rate=$(awk -v n="$p_samples" -v c="$p_cpu" -v k="$ticks" 'BEGIN { printf "%.0f", n / (c / k) }')
@@ -112,14 +146,20 @@ v_bps=$(awk -v b="$v_chunk_bytes" -v n="$v_chunk_samples" 'BEGIN { printf "%.3f"
 v_all_bps=$(awk -v b="$v_db_bytes" -v n="$v_chunk_samples" 'BEGIN { printf "%.3f", b / n }')
 v_roll_bps=$(awk -v b="$v_rollup_bytes" -v n="$v_chunk_samples" 'BEGIN { printf "%.3f", b / n }')
 p_bps=$(awk -v b="$p_block_bytes" -v n="$p_block_samples" 'BEGIN { printf "%.3f", b / n }')
+m_rate=$(awk -v n="$m_samples" -v c="$m_cpu" -v k="$ticks" 'BEGIN { printf "%.0f", n / (c / k) }')
+v_du_stop_bps=$(awk -v b="$v_du_stop" -v n="$v_samples" 'BEGIN { printf "%.3f", b / n }')
+v_du_compact_bps=$(awk -v b="$v_du_compact" -v n="$v_samples" 'BEGIN { printf "%.3f", b / n }')
+m_bps=$(awk -v b="$m_du" -v n="$m_samples" 'BEGIN { printf "%.3f", b / n }')
 
 echo
-echo "virtmon chunk storage vs Prometheus $(prometheus --version 2>&1 | head -1 | awk '{ print $3 }'), $(nproc) cores, $hours h x 4000 series at 10 s + 1 series x 30 d at 60 s:"
+echo "virtmon chunk storage vs Prometheus $(prometheus --version 2>&1 | head -1 | awk '{ print $3 }') and VictoriaMetrics $(dpkg-query -W -f='${Version}' victoria-metrics 2>/dev/null || echo "(version unknown)"), $(nproc) cores, $hours h x 4000 series at 10 s + 1 series x 30 d at 60 s:"
 echo "ingest      virtmon  $v_samples samples in $v_seconds s, failures $v_failures, collector CPU $(awk -v c="$v_cpu" -v k="$ticks" 'BEGIN { printf "%.1f", c / k }') s = $v_rate samples per CPU second, RSS $((v_rss / 1024)) MiB"
 echo "            Prometheus $p_samples samples in $p_seconds s, failures $p_failures, CPU $(awk -v c="$p_cpu" -v k="$ticks" 'BEGIN { printf "%.1f", c / k }') s = $p_rate samples per CPU second, RSS $((p_rss / 1024)) MiB"
-echo "            ratio (virtmon / Prometheus samples per CPU second): $(ratio "$v_rate" "$p_rate")   [target >= 2]"
+echo "            VictoriaMetrics $m_samples samples in $m_seconds s, failures $m_failures, CPU $(awk -v c="$m_cpu" -v k="$ticks" 'BEGIN { printf "%.1f", c / k }') s = $m_rate samples per CPU second (acknowledged before fsync; merging after the feed $(awk -v c="$m_merge_cpu" -v k="$ticks" 'BEGIN { printf "%.1f", c / k }') CPU s), RSS $((m_rss / 1024)) MiB"
+echo "            ratio (samples per CPU second) virtmon / Prometheus: $(ratio "$v_rate" "$p_rate"), virtmon / VictoriaMetrics: $(ratio "$v_rate" "$m_rate")   [target >= 1 against VictoriaMetrics]"
 echo "size        virtmon  $v_chunk_samples samples sealed: chunk data $v_bps B/sample, rollups $v_roll_bps B/sample, whole SQLite file $v_all_bps B/sample (compaction $compact_seconds s)"
 echo "            Prometheus $p_block_samples samples in blocks: $p_bps B/sample (head + WAL left: $p_head_bytes B; compaction after the feed $(awk -v c="$p_compact_cpu" -v k="$ticks" 'BEGIN { printf "%.1f", c / k }') CPU s)"
-echo "            ratio (bytes per sample, chunk data / blocks): $(ratio "$v_bps" "$p_bps"); whole file / blocks: $(ratio "$v_all_bps" "$p_bps")   [target <= 1.5 B and <= 1]"
-echo "statistics  1 series x 30 d @60 s hourly: virtmon $v_long ms ($v_long_rows rows), Prometheus $p_long ms -> $(ratio "$v_long" "$p_long")"
-echo "            200 series x ${hours} h @10 s per 5 min: virtmon $v_day ms ($v_day_rows rows), Prometheus $p_day ms ($p_day_points series/points) -> $(ratio "$v_day" "$p_day")   [target <= 0.5]"
+echo "            du -sb, over the samples fed: virtmon $v_du_stop B ($v_du_stop_bps B/sample) after a clean stop, $v_du_compact B ($v_du_compact_bps B/sample) after compact; VictoriaMetrics $m_du B ($m_bps B/sample) after flush and merge"
+echo "            ratio (du -sb per sample) virtmon / VictoriaMetrics: $(ratio "$v_du_compact_bps" "$m_bps") compacted, $(ratio "$v_du_stop_bps" "$m_bps") after stop; virtmon chunk data / Prometheus blocks: $(ratio "$v_bps" "$p_bps")   [target <= 1 and <= 1.5 B/sample]"
+echo "statistics  1 series x 30 d @60 s hourly: virtmon $v_long ms ($v_long_rows rows), Prometheus $p_long ms, VictoriaMetrics $m_long ms -> virtmon/Prometheus $(ratio "$v_long" "$p_long"), virtmon/VictoriaMetrics $(ratio "$v_long" "$m_long")"
+echo "            200 series x ${hours} h @10 s per 5 min: virtmon $v_day ms ($v_day_rows rows), Prometheus $p_day ms ($p_day_points series/points), VictoriaMetrics $m_day ms ($m_day_points series/points) -> virtmon/Prometheus $(ratio "$v_day" "$p_day"), virtmon/VictoriaMetrics $(ratio "$v_day" "$m_day")   [targets <= 0.5 and <= 1]"
