@@ -34,6 +34,21 @@ median_ms() {  # URL [HEADER] → median of 5 timed runs, after one warm-up
   for _ in 1 2 3 4 5; do curl -sf -o /dev/null -w '%{time_total}\n' -H "X-Auth-Token: $token" "$1"; done \
     | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[3] * 1000 }'
 }
+# remote_write PID PORT: feeds the stream as remote-write to the engine PID listening on PORT; prints
+# "samples seconds failures cpu_ticks rss_kib".
+remote_write() {
+  local before samples seconds failures
+  before=$(cpu_ticks "$1")
+  read -r samples seconds failures < <(feed prometheus "$2" "$hours")
+  echo "$samples $seconds $failures $(( $(cpu_ticks "$1") - before )) $(rss_kib "$1")"
+}
+# promql_queries PORT: the two statistics as query_range on PORT; prints "long_ms day_ms day_series day_points".
+promql_queries() {
+  local q="http://127.0.0.1:$1/api/v1/query_range"
+  local day="$q?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300"
+  echo "$(median_ms "$q?query=avg_over_time(bench_long%5B1h%5D)&start=$((long_start + 3600))&end=$long_end&step=3600") $(median_ms "$day")" \
+    "$(curl -sf "$day" | /usr/bin/python3 -c 'import json,sys; r = json.load(sys.stdin)["data"]["result"]; print(len(r), sum(len(s["values"]) for s in r))')"
+}
 start_collector() {
   "$bin" collector --listen "127.0.0.1:$vport" --udp off --storage "sqlite://$work/virtmon/virtmon.db" --data-dir "$work/virtmon" \
     --secret "$secret" --admin-token "$token" --log-level warning 2>>"$work/collector.log" &
@@ -79,10 +94,7 @@ prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prom"
 prom=$!; pids+=("$prom")
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null && break; sleep 0.1; done
 echo "feeding Prometheus the same stream..." >&2
-before=$(cpu_ticks "$prom")
-read -r p_samples p_seconds p_failures < <(feed prometheus "$pport" "$hours")
-p_cpu=$(( $(cpu_ticks "$prom") - before ))
-p_rss=$(rss_kib "$prom")
+read -r p_samples p_seconds p_failures p_cpu p_rss < <(remote_write "$prom" "$pport")
 echo "waiting for Prometheus to finish compacting (no change in its blocks for 90 s)..." >&2
 compact_before=$(cpu_ticks "$prom"); last=""; stable=0; waited=0
 while [ "$stable" -lt 90 ] && [ "$waited" -lt 1800 ]; do
@@ -104,10 +116,8 @@ print(samples, size)
 PY
 )
 p_head_bytes=$(du -sb "$work/prom/wal" "$work/prom/chunks_head" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
-pq="http://127.0.0.1:$pport/api/v1/query_range"
-p_long=$(median_ms "$pq?query=avg_over_time(bench_long%5B1h%5D)&start=$((long_start + 3600))&end=$long_end&step=3600")
-p_day=$(median_ms "$pq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300")
-p_day_points=$(curl -sf "$pq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300" | /usr/bin/python3 -c 'import json,sys; r = json.load(sys.stdin)["data"]["result"]; print(len(r), sum(len(s["values"]) for s in r))')
+read -r p_long p_day p_day_series p_day_values < <(promql_queries "$pport")
+p_day_points="$p_day_series $p_day_values"
 
 # --- VictoriaMetrics ---
 mport=$(free_port)
@@ -117,10 +127,7 @@ victoria-metrics -storageDataPath="$work/vm" -httpListenAddr="127.0.0.1:$mport" 
 vmpid=$!; pids+=("$vmpid")
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$mport/health" >/dev/null && break; sleep 0.1; done
 echo "feeding VictoriaMetrics the same stream..." >&2
-before=$(cpu_ticks "$vmpid")
-read -r m_samples m_seconds m_failures < <(feed prometheus "$mport" "$hours")
-m_cpu=$(( $(cpu_ticks "$vmpid") - before ))
-m_rss=$(rss_kib "$vmpid")
+read -r m_samples m_seconds m_failures m_cpu m_rss < <(remote_write "$vmpid" "$mport")
 echo "flushing and merging VictoriaMetrics (until its directory is unchanged for 30 s)..." >&2
 merge_before=$(cpu_ticks "$vmpid")
 curl -sf "http://127.0.0.1:$mport/internal/force_flush" >/dev/null
@@ -133,10 +140,8 @@ while [ "$stable" -lt 30 ] && [ "$waited" -lt 1200 ]; do
 done
 m_merge_cpu=$(( $(cpu_ticks "$vmpid") - merge_before ))
 m_du=$(du -sb "$work/vm" | cut -f1)
-mq="http://127.0.0.1:$mport/api/v1/query_range"
-m_long=$(median_ms "$mq?query=avg_over_time(bench_long%5B1h%5D)&start=$((long_start + 3600))&end=$long_end&step=3600")
-m_day=$(median_ms "$mq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300")
-m_day_points=$(curl -sf "$mq?query=avg_over_time(cpu_util%5B5m%5D)&start=$((day_start + 300))&end=$end&step=300" | /usr/bin/python3 -c 'import json,sys; r = json.load(sys.stdin)["data"]["result"]; print(len(r), sum(len(s["values"]) for s in r))')
+read -r m_long m_day m_day_series m_day_values < <(promql_queries "$mport")
+m_day_points="$m_day_series $m_day_values"
 kill "$vmpid"; wait "$vmpid" 2>/dev/null || true
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
