@@ -23,9 +23,11 @@ struct SQLiteReclaimTests {
 
     /// 50 batches of 1,000 series: about 1 MB of write-ahead records, which sealing every head frees.
     static func fill(_ store: ChunkStore) async throws {
-        for step in 0..<50 {
-            let samples = (0..<1_000).map { index in
-                Sample(name: "cpu_util", type: .gauge, unit: "%", volume: Double(step * index % 97) + 0.25, userID: "u", projectID: "p",
+        // 250 series × 200 steps of a constant fraction each: records of about 12 bytes a sample, chunks of a
+        // few bits a sample, so sealing them frees far more than it writes.
+        for step in 0..<200 {
+            let samples = (0..<250).map { index in
+                Sample(name: "cpu_util", type: .gauge, unit: "%", volume: Double(index % 97) + 0.25, userID: "u", projectID: "p",
                        resourceID: "vm-\(index)", timestamp: ConformanceData.t0.addingTimeInterval(Double(step) * 10), resourceMetadata: [:])
             }
             _ = try await store.commit(IngestBatch(origin: BatchOrigin(agent: "a", host: "h", sequence: UInt64(step)), samples: samples))

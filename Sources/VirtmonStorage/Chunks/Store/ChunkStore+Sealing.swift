@@ -91,8 +91,8 @@ extension ChunkStore {
         }
         let cutoff = cut < walRecords.endIndex ? walRecords[cut].id : nextWALID
         let stragglers = pinned.filter { $0.from < cutoff }
-        // About 20 bytes per rewritten sample (`WALRecord`).
-        let cost = stragglers.reduce(0) { $0 + $1.samples } * 20
+        // At most about 12 bytes per rewritten sample (`WALRecord`).
+        let cost = stragglers.reduce(0) { $0 + $1.samples } * 12
         guard cost <= freed / 2 else { return plan }
         return CheckpointPlan(dropBefore: cutoff, rewrite: stragglers.map(\.id).sorted())
     }
