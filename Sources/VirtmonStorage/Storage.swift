@@ -31,6 +31,8 @@ public protocol Storage: SampleWriter, SampleReader, AlarmStore {
     func maintain() async throws -> MaintenanceReport
     /// Counts and sizes for /metrics and `virtmon storage stats`.
     func stats() async throws -> StorageStats
+    /// Leaves the store compact for a clean stop, just before `close` (the chunk engine's write-ahead records).
+    func checkpointForStop() async throws -> MaintenanceReport
     /// Releases connections; the store is not used afterwards.
     func close() async
 }
@@ -38,4 +40,5 @@ public protocol Storage: SampleWriter, SampleReader, AlarmStore {
 extension Storage {
     /// Stores without housekeeping do nothing.
     public func maintain() async throws -> MaintenanceReport { MaintenanceReport() }
+    public func checkpointForStop() async throws -> MaintenanceReport { MaintenanceReport() }
 }

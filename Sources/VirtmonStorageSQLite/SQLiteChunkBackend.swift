@@ -133,8 +133,8 @@ public final class SQLiteChunkBackend: ChunkBackend {
         return stats
     }
 
-    public func reclaimSpace(full: Bool) async throws -> Int {
-        try await writer.reclaimSpace(full: full)
+    public func reclaimSpace(_ scope: SpaceReclaim) async throws -> Int {
+        try await writer.reclaimSpace(scope)
     }
 
     public func close() async {}

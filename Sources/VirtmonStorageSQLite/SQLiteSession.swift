@@ -92,16 +92,17 @@ actor SQLiteSession {
     /// margin stays for the next writes — the write-ahead records alone free and refill tens of megabytes a
     /// minute at 50,000 samples/s — and the cap keeps one maintenance pass from moving much of the file
     /// (SQLite fills the holes with pages from the file's end) while ingest waits. Answers the bytes released.
-    func reclaimSpace(full: Bool) throws -> Int {
+    func reclaimSpace(_ scope: SpaceReclaim) throws -> Int {
         let size = try pragma("page_size")
         let before = try pragma("page_count")
         let free = try pragma("freelist_count")
         if try pragma("auto_vacuum") != 2 {
-            guard full, free > 0 else { return 0 }
+            guard case .all = scope, free > 0 else { return 0 }
             try connection.execute("PRAGMA auto_vacuum=INCREMENTAL; VACUUM;")
         } else {
-            let release = full ? free : min(free - before / 4, 4_096)
-            guard release > 0, full || release >= 256 else { return 0 }
+            let margin = scope == .beyondMargin
+            let release = margin ? min(free - before / 4, 4_096) : free
+            guard release > 0, !margin || release >= 256 else { return 0 }
             try connection.execute("PRAGMA incremental_vacuum(\(release));")
         }
         // The file shrinks when its pages reach it: at a checkpoint of SQLite's own -wal file.

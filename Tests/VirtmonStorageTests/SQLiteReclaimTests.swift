@@ -21,7 +21,7 @@ struct SQLiteReclaimTests {
         return directory
     }
 
-    /// 50 batches of 1,000 series: about 1 MB of write-ahead records, which sealing every head frees.
+    /// 200 batches of 250 series: about 600 KB of write-ahead records, which sealing every head frees.
     static func fill(_ store: ChunkStore) async throws {
         // 250 series × 200 steps of a constant fraction each: records of about 12 bytes a sample, chunks of a
         // few bits a sample, so sealing them frees far more than it writes.
@@ -79,5 +79,29 @@ struct SQLiteReclaimTests {
         #expect(report.reclaimedBytes > 300_000, "released \(report.reclaimedBytes) bytes")
         #expect(try mode() == 2)
         #expect(try await store.samples(SampleQuery(limit: 100_000)).count == 50_000)
+    }
+
+    @Test("a clean stop drops the write-ahead records of sealed heads and hands their pages back; open heads replay")
+    func stopLeavesNoSealedRecords() async throws {
+        let directory = try SQLiteReclaimTests.freshDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("virtmon.db").path
+        var options = ChunkStoreOptions()
+        options.chunkSamples = 150
+        let store = try await SQLiteChunkBackend.open(path: path, options: options)
+        // 200 steps: every series sealed one chunk of 150 in a commit, and 50 samples are still open.
+        try await SQLiteReclaimTests.fill(store)
+        let before = SQLiteReclaimTests.bytesOnDisk(directory)
+        let recordsBefore = try await store.stats().walBytes
+        let report = try await store.checkpointForStop()
+        await store.close()
+        let after = SQLiteReclaimTests.bytesOnDisk(directory)
+        print("SQLite space at a stop: \(before) bytes with \(recordsBefore) of records → \(after) (\(report.reclaimedBytes) released)")
+        #expect(report.reclaimedBytes > 0 && after < before / 2, "\(before) → \(after) bytes on disk")
+        let reopened = try await SQLiteChunkBackend.open(path: path, options: options)
+        let recordsAfter = try await reopened.stats().walBytes
+        #expect(recordsAfter > 0 && recordsAfter < recordsBefore / 3, "records of the 50 open samples a series stay: \(recordsBefore) → \(recordsAfter) bytes")
+        #expect(try await reopened.samples(SampleQuery(limit: 100_000)).count == 50_000)
+        #expect(try await reopened.stats().headSamples == 250 * 50)
     }
 }

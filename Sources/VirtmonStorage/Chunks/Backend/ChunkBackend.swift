@@ -151,14 +151,23 @@ public protocol ChunkBackend: AlarmStore {
     func events(_ query: EventQuery) async throws -> [Event]
     func hosts() async throws -> [HostRecord]
     func stats() async throws -> StorageStats
-    /// Gives free space back to the file system: what deleted rows left inside the database file. A
-    /// maintenance pass asks for the part beyond a working margin (`full` false); `virtmon storage compact`
-    /// for all of it. Answers the bytes released. Engines that manage their own space (PostgreSQL's autovacuum,
+    /// Gives free space back to the file system: what deleted rows left inside the database file, as much as
+    /// `scope` says. Answers the bytes released. Engines that manage their own space (PostgreSQL's autovacuum,
     /// memory) have nothing to do.
-    func reclaimSpace(full: Bool) async throws -> Int
+    func reclaimSpace(_ scope: SpaceReclaim) async throws -> Int
     func close() async
 }
 
 extension ChunkBackend {
-    public func reclaimSpace(full: Bool) async throws -> Int { 0 }
+    public func reclaimSpace(_ scope: SpaceReclaim) async throws -> Int { 0 }
+}
+
+/// How much of a database's free space `ChunkBackend.reclaimSpace` hands back.
+public enum SpaceReclaim: Sendable {
+    /// What lies beyond a working margin, a bounded amount per call: each maintenance pass.
+    case beyondMargin
+    /// Every free page, as long as that needs no rebuild of the file: a clean stop, which must not take long.
+    case allFree
+    /// All of it, rebuilding a file made without incremental vacuum: `virtmon storage compact`.
+    case all
 }

@@ -38,7 +38,29 @@ extension ChunkStore {
             try await backend.deleteRollups(resolution: rollup.resolution * 1_000_000, before: nowMicros - rollup.retention * 1_000_000)
         }
         purgeBounds = (visibleChunks, visibleRollups)
-        report.reclaimedBytes = try await backend.reclaimSpace(full: sealAll)
+        report.reclaimedBytes = try await backend.reclaimSpace(sealAll ? .all : .beyondMargin)
+        return report
+    }
+
+    /// At a clean stop: seals what a maintenance pass would, drops the write-ahead records nothing unsealed
+    /// needs, writes again the small heads that pin older records (each round at most half what it drops, as
+    /// checkpoints do, but whatever the records' total) and hands every free page back. Without it a 1 h feed
+    /// left 11 MB of records beside 13 MB of data: one slow series' 60 open samples pinned all of them.
+    public func checkpointForStop() async throws -> MaintenanceReport {
+        await lock()
+        defer { unlock() }
+        try await resynchronize()
+        var report = MaintenanceReport()
+        // Each round drops at least the older half of the records still needed; a handful of rounds reaches
+        // the records the open heads hold.
+        for _ in 0..<16 {
+            var round = MaintenanceReport()
+            try await sealAndCheckpoint(now: microseconds(options.now()), sealAll: false, rewriteAbove: 0, report: &round)
+            report.sealedChunks += round.sealedChunks
+            guard round.checkpointed else { break }
+            report.checkpointed = true
+        }
+        report.reclaimedBytes = try await backend.reclaimSpace(.allFree)
         return report
     }
 }

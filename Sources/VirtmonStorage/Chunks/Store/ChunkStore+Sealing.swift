@@ -3,7 +3,9 @@ import VirtmonModel
 
 /// Sealing heads into chunks (with their rollups) and checkpointing the write-ahead records they no longer need.
 extension ChunkStore {
-    func sealAndCheckpoint(now: Int64, sealAll: Bool, report: inout MaintenanceReport) async throws {
+    /// `rewriteAbove`: the bytes of records still needed past which heads pinning old records may be written
+    /// again (`checkpointPlan`); `options.checkpointBytes` unless a stop asks for less.
+    func sealAndCheckpoint(now: Int64, sealAll: Bool, rewriteAbove: Int? = nil, report: inout MaintenanceReport) async throws {
         var write = ChunkWrite(receivedAt: now)
         var chunkID = nextChunkID
         var rollupID = nextRollupID
@@ -18,7 +20,7 @@ extension ChunkStore {
             sealed.append(id)
         }
         let sealedSet = Set(sealed)
-        let plan = checkpointPlan(excluding: sealedSet)
+        let plan = checkpointPlan(excluding: sealedSet, rewriteAbove: rewriteAbove ?? options.checkpointBytes)
         let walID = nextWALID
         var rewritten: [Int64] = []
         if let plan {
@@ -65,13 +67,13 @@ extension ChunkStore {
     }
 
     /// Records below the oldest record any open head (`excluding` the heads about to be sealed) still needs
-    /// are dropped as they are: nothing in them is unsealed. Past `checkpointBytes` of records still needed,
+    /// are dropped as they are: nothing in them is unsealed. Past `threshold` bytes of records still needed,
     /// the older half of them goes too when the heads pinning it are small enough to write again: at most half
     /// the bytes dropped, so a checkpoint never writes more than it frees. A collector whose heads fill at the
     /// same pace (every series one sample per interval) needs about one chunk period of records, and keeps it:
     /// rewriting every open head, as an earlier version did, wrote all of them again each minute once they
-    /// outgrew the threshold.
-    func checkpointPlan(excluding sealing: Set<Int64>) -> CheckpointPlan? {
+    /// outgrew the threshold. Maintenance passes `options.checkpointBytes`; a stop passes 0.
+    func checkpointPlan(excluding sealing: Set<Int64>, rewriteAbove threshold: Int) -> CheckpointPlan? {
         guard let oldest = walRecords.first?.id else { return nil }
         var pinned: [(from: Int64, id: Int64, samples: Int)] = []
         for (id, state) in series where !state.head.isEmpty && !sealing.contains(id) {
@@ -81,7 +83,7 @@ extension ChunkStore {
         let freeDrop = walRecords.firstIndex { $0.id >= low } ?? walRecords.endIndex
         let live = walRecords[freeDrop...].reduce(0) { $0 + $1.bytes }
         let plan: CheckpointPlan? = low > oldest ? CheckpointPlan(dropBefore: low, rewrite: []) : nil
-        guard live >= options.checkpointBytes else { return plan }
+        guard live >= threshold, live > 0 else { return plan }
         // The older half of what is still needed, by bytes.
         var freed = 0
         var cut = freeDrop
