@@ -96,8 +96,8 @@ function setParams(changes, { reload = true } = {}) {
 const RANGES = { "1h": 3600e3, "6h": 6 * 3600e3, "24h": 24 * 3600e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 };
 
 /**
- * The chart window: start and end aligned to a period that is a multiple of a rollup resolution
- * (1 min up to a day's range, 1 h beyond), about 60–200 points per series.
+ * The chart window: start and end aligned to a period of whole minutes below a 6 h range (read from the
+ * chunks), of the 5 min rollup up to 2 days and of the 1 h rollup beyond: about 60–150 points per series.
  */
 function timeWindow() {
   const { params } = route();
@@ -107,7 +107,7 @@ function timeWindow() {
     const from = Date.parse(params.get("from")), to = Date.parse(params.get("to"));
     if (Number.isFinite(from) && Number.isFinite(to) && to > from) { end = to; span = to - from; }
   }
-  const unit = span > 2 * 86400e3 ? 3600e3 : 60e3;
+  const unit = span > 2 * 86400e3 ? 3600e3 : span >= 6 * 3600e3 ? 300e3 : 60e3;
   const period = Math.max(unit, Math.ceil(span / 150 / unit) * unit);
   const alignedEnd = Math.ceil(end / period) * period;
   const start = Math.floor((end - span) / period) * period;

@@ -34,7 +34,7 @@ extension ChunkStore {
         }
         try await sealAndCheckpoint(now: nowMicros, sealAll: sealAll, report: &report)
         try await compact(report: &report)
-        for rollup in options.rollups {
+        for rollup in options.expiringRollups {
             try await backend.deleteRollups(resolution: rollup.resolution * 1_000_000, before: nowMicros - rollup.retention * 1_000_000)
         }
         purgeBounds = (visibleChunks, visibleRollups)

@@ -29,9 +29,11 @@ public struct ChunkStoreOptions: Sendable {
     /// Compaction merges this many chunks of one size class into one, up to `maxChunkSamples`.
     public var compactFanIn = 6
     public var maxChunkSamples = 4320
-    /// Default: 1 min kept 30 days, 1 h kept 400 days, 1 day kept 5 years.
+    /// Default: 5 min kept 30 days, 1 h kept 400 days, 1 day kept 5 years. Not 1 min: for a 10 s series its
+    /// buckets took 3.1 bytes a sample where the compressed samples take 2.3, and a query per minute reads the
+    /// chunks about as fast.
     public var rollups: [Rollup] = [
-        Rollup(resolution: 60, retention: 30 * 86_400),
+        Rollup(resolution: 300, retention: 30 * 86_400),
         Rollup(resolution: 3600, retention: 400 * 86_400),
         Rollup(resolution: 86_400, retention: 5 * 366 * 86_400),
     ]
@@ -43,6 +45,15 @@ public struct ChunkStoreOptions: Sendable {
     public var now: @Sendable () -> Date = { Date() }
 
     public init() {}
+
+    /// Rollups that earlier releases wrote by default and this one does not: no query reads them, and they
+    /// expire as they would have, unless `rollups` names their resolution again.
+    static let retiredRollups = [Rollup(resolution: 60, retention: 30 * 86_400)]
+
+    /// The rollups maintenance expires: the configured ones and the retired ones not configured again.
+    var expiringRollups: [Rollup] {
+        rollups + ChunkStoreOptions.retiredRollups.filter { retired in !rollups.contains { $0.resolution == retired.resolution } }
+    }
 
     /// Refuses settings that cannot work, naming the setting.
     public func validate() throws(QueryError) {
