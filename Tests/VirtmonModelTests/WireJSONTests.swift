@@ -52,4 +52,20 @@ import VirtmonModel
             #expect(WireTimestamp.parse(WireTimestamp.format(date)).map { abs($0.timeIntervalSince(date)) < 1e-6 } == true)
         }
     }
+
+    @Test("strings with escapes anywhere and integers at the ends of Int64 read back as JSON")
+    func stringsAndIntegersReadBack() throws {
+        let strings = ["", "plain", "\"", "a\"b\\c", "\n\r\t\u{01}\u{1F}", "tail\\", "\u{7F}é漢字🙂", "x\u{00}y", String(repeating: "ab\"", count: 50)]
+        for text in strings {
+            var out: [UInt8] = []
+            WireJSON.append(string: text, to: &out)
+            let back = try JSONSerialization.jsonObject(with: Data(out), options: .fragmentsAllowed) as? String
+            #expect(back == text, "\(String(decoding: out, as: UTF8.self))")
+        }
+        for value: Int64 in [0, 1, -1, 9, 10, -10, 1_764_000_000_000_000, .max, .min] {
+            var out: [UInt8] = []
+            WireJSON.append(integer: value, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        }
+    }
 }

@@ -139,6 +139,31 @@ struct ChunkStoreTests {
         #expect(try await store.statistics(unaligned).first?.count == samples.filter { $0.name == "cpu_util" && $0.timestamp >= cutoff }.count)
     }
 
+    @Test("an upper bound off the rollup's boundaries: whole buckets from the rollup, the rest from the chunks, as the reference answers", arguments: StoreKind.chunked)
+    func rollupUpToAnEdge(kind: StoreKind) async throws {
+        let (store, _, cleanup) = try await kind.makeChunked(ChunkStoreTests.small)
+        defer { Task { await cleanup() } }
+        let samples = ChunkStoreTests.randomSamples(400, seed: 13)
+        let reference = MemoryStorage()
+        _ = try await store.commit(IngestBatch(samples: samples))
+        _ = try await reference.commit(IngestBatch(samples: samples))
+        _ = try await store.maintain(at: Date(), sealAll: true)
+        let upper = ConformanceData.t0.addingTimeInterval(5 * 3600 + 1_234.5)
+        let query = StatisticsQuery(
+            meter: "cpu_util", filters: [QueryFilter(.timestamp, .ge, .date(ConformanceData.t0)), QueryFilter(.timestamp, .lt, .date(upper))],
+            period: 3600, groupBy: [.resourceID])
+        let rows = try await store.statistics(query)
+        let expected = try await reference.statistics(query)
+        #expect(rows.map(\.count) == expected.map(\.count) && rows.map(\.groupBy) == expected.map(\.groupBy))
+        #expect(rows.map(\.periodStart) == expected.map(\.periodStart) && rows.map(\.max) == expected.map(\.max))
+        for (row, want) in zip(rows, expected) { #expect(abs(row.sum - want.sum) <= 1e-9 * max(1, abs(want.sum))) }
+        #expect(rows.contains { $0.periodStart == ConformanceData.t0.addingTimeInterval(5 * 3600) && $0.count > 0 })
+        // With the raw samples of the first hours gone, the whole hours still count them (the rollup answers)
+        // and the last, partial hour is counted from the chunks.
+        _ = try await store.deleteSamples(before: ConformanceData.t0.addingTimeInterval(3 * 3600 + 17))
+        #expect(try await store.statistics(query).map(\.count) == rows.map(\.count))
+    }
+
     @Test("a database of the row schema is moved into chunks when opened")
     func migratesRowSchema() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-migrate-\(UUID().uuidString)")

@@ -99,7 +99,10 @@ enum CeilometerFormat {
         }
         func time(_ name: StaticString, _ date: Date) {
             key(name)
-            WireJSON.append(string: String(WireTimestamp.format(date).dropLast()), to: &out)
+            // Ceilometer's form has no zone letter; the text needs no escape.
+            out.append(UInt8(ascii: "\""))
+            WireTimestamp.append(date, to: &out)
+            out[out.count - 1] = UInt8(ascii: "\"")
             out.append(UInt8(ascii: ","))
         }
         let sortedAggregates = aggregates.map { ($0.description, $0) }.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
@@ -122,7 +125,18 @@ enum CeilometerFormat {
             time("duration_end", row.durationEnd)
             time("duration_start", row.durationStart)
             key("groupby")
-            WireJSON.append(value: row.groupBy.isEmpty ? .null : .object(row.groupBy.mapValues { .optional($0) }), to: &out)
+            if row.groupBy.isEmpty {
+                out.append(contentsOf: "null".utf8)
+            } else {
+                out.append(UInt8(ascii: "{"))
+                for (position, name) in row.groupBy.keys.sorted().enumerated() {
+                    if position > 0 { out.append(UInt8(ascii: ",")) }
+                    WireJSON.append(string: name, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    if let value = row.groupBy[name] ?? nil { WireJSON.append(string: value, to: &out) } else { out.append(contentsOf: "null".utf8) }
+                }
+                out.append(UInt8(ascii: "}"))
+            }
             out.append(UInt8(ascii: ","))
             number("max", row.max)
             number("min", row.min)

@@ -63,10 +63,16 @@ public struct StatisticsRow: Sendable, Hashable {
         let names = fields.map(\.description)
         let keyed = rows.map { row in (names.map { row.groupBy[$0] ?? nil }, row) }
         return keyed.sorted { lhs, rhs in
-            for (left, right) in zip(lhs.0, rhs.0) where left != right {
-                return (left ?? "") < (right ?? "") || (left == nil && right != nil)
-            }
+            if lhs.0 != rhs.0 { return groupOrder(lhs.0, rhs.0) }
             return lhs.1.periodStart < rhs.1.periodStart
         }.map(\.1)
+    }
+
+    /// Whether one group's values sort before another's: field by field, a missing value first.
+    static func groupOrder(_ lhs: [String?], _ rhs: [String?]) -> Bool {
+        for (left, right) in zip(lhs, rhs) where left != right {
+            return (left ?? "") < (right ?? "") || (left == nil && right != nil)
+        }
+        return false
     }
 }

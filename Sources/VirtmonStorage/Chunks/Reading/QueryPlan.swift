@@ -10,6 +10,9 @@ struct QueryPlan: Sendable {
     var to = Int64.max
     /// Set when a message_id eq filter names one series.
     var onlySeries: Int64?
+    /// The sample filters as time comparisons, nil when one of them is not on a time (`admits` then admits
+    /// nothing): converted once, not for every sample a query reads.
+    private var timeTests: [(op: QueryOperator, micros: Int64)]? = []
 
     init(_ filters: [QueryFilter]) {
         for filter in filters {
@@ -44,6 +47,10 @@ struct QueryPlan: Sendable {
                 seriesFilters.append(filter)
             }
         }
+        for filter in sampleFilters {
+            guard case .date(let date) = filter.value else { timeTests = nil; break }
+            timeTests?.append((filter.op, microseconds(date)))
+        }
     }
 
     /// Whether no sample can match.
@@ -53,10 +60,9 @@ struct QueryPlan: Sendable {
 
     /// Whether a time passes the range and every time filter (`ne` included).
     func admits(_ time: Int64) -> Bool {
-        time >= from && time <= to && sampleFilters.allSatisfy { filter in
-            guard case .date(let date) = filter.value else { return false }
-            return filter.op.holds(time, microseconds(date))
-        }
+        guard time >= from && time <= to, let timeTests else { return false }
+        for test in timeTests where !test.op.holds(time, test.micros) { return false }
+        return true
     }
 
     /// A sample that carries only a series' description, for series-level filters.

@@ -57,6 +57,25 @@ struct StatisticsGroups {
             .add(volume: value, at: time, unit: description.unit, distinctValues: description.distinct)
     }
 
+    /// Decoded samples of one series, in time order, that pass `admits`: one lookup of the series and one of
+    /// each period's accumulator instead of both for every sample.
+    mutating func add(_ series: Int64, times: [Int64], values: [Double], admits: (Int64) -> Bool) {
+        guard let description = described[series] else { return }
+        var index = 0
+        while index < times.count {
+            guard admits(times[index]) else { index += 1; continue }
+            let key = Key(group: description.group, bucket: bucket(times[index]))
+            var accumulator = accumulators.removeValue(forKey: key) ?? StatisticsAccumulator()
+            while index < times.count, bucket(times[index]) == key.bucket {
+                if admits(times[index]) {
+                    accumulator.add(volume: values[index], at: times[index], unit: description.unit, distinctValues: description.distinct)
+                }
+                index += 1
+            }
+            accumulators[key] = accumulator
+        }
+    }
+
     /// A run of one series' samples summarised elsewhere (a chunk or a rollup bucket), all in one period.
     mutating func add(_ series: Int64, count: Int, sum: Double, min: Double, max: Double, m2: Double, first: Int64, last: Int64) {
         guard let description = described[series] else { return }
@@ -72,14 +91,22 @@ struct StatisticsGroups {
         }
     }
 
+    /// The rows in `StatisticsRow.sorted`'s order (group values, then period), sorted on group ranks and
+    /// periods: sorting the finished rows on their group values copied them for every comparison and took a
+    /// quarter of a 4,800-row answer's time.
     func rows() -> [StatisticsRow] {
-        let rows = accumulators.map { key, accumulator in
+        let ranked = groupValues.indices.sorted { StatisticsRow.groupOrder(groupValues[$0], groupValues[$1]) }
+        var rank = [Int](repeating: 0, count: groupValues.count)
+        for (position, group) in ranked.enumerated() { rank[group] = position }
+        let keys = accumulators.keys.sorted { (rank[$0.group], $0.bucket) < (rank[$1.group], $1.bucket) }
+        let names = query.groupBy.map(\.description)
+        let cardinalityNames = cardinalityFields.map(\.description)
+        return keys.map { key in
             var groupBy: [String: String?] = [:]
-            for (field, value) in zip(query.groupBy, groupValues[key.group]) { groupBy[field.description] = value }
-            return accumulator.row(
+            for (name, value) in zip(names, groupValues[key.group]) { groupBy[name] = value }
+            return accumulators[key]!.row(
                 groupBy: groupBy, periodStart: periodMicros > 0 ? start + key.bucket * periodMicros : nil,
-                period: query.period, cardinalityFields: cardinalityFields.map(\.description))
+                period: query.period, cardinalityFields: cardinalityNames)
         }
-        return StatisticsRow.sorted(rows, by: query.groupBy)
     }
 }
