@@ -95,6 +95,27 @@ struct ChunkStoreTests {
         }
     }
 
+    @Test("a stop merges what maintenance would, deletes superseded rows and still answers as the reference does", arguments: StoreKind.chunked)
+    func stopCompacts(kind: StoreKind) async throws {
+        let (store, reopen, cleanup) = try await kind.makeChunked(ChunkStoreTests.small)
+        defer { Task { await cleanup() } }
+        let samples = ChunkStoreTests.randomSamples(800, seed: 21)
+        let reference = MemoryStorage()
+        for start in stride(from: 0, to: samples.count, by: 40) {
+            let batch = IngestBatch(origin: BatchOrigin(agent: "a", host: "h", sequence: UInt64(start)), samples: Array(samples[start..<start + 40]))
+            _ = try await store.commit(batch)
+            _ = try await reference.commit(batch)
+        }
+        let before = try await store.stats()
+        let report = try await store.checkpointForStop()
+        let after = try await store.stats()
+        #expect(report.compactedChunks > 0 && after.chunks < before.chunks, "\(kind): \(before.chunks) chunks → \(after.chunks)")
+        // Heads spanning more than 2 h are sealed too, as a maintenance pass seals them; nothing is counted twice.
+        #expect(after.chunkSamples + after.headSamples == before.chunkSamples + before.headSamples)
+        try await ChunkStoreTests.expectSame(store, as: reference, "\(kind) after the stop")
+        try await ChunkStoreTests.expectSame(try await reopen(), as: reference, "\(kind) reopened after the stop")
+    }
+
     @Test("after a checkpoint that left no write-ahead record, a restart still replays the records written next", arguments: StoreKind.chunked)
     func replayAfterEmptyCheckpoint(kind: StoreKind) async throws {
         let (store, reopen, cleanup) = try await kind.makeChunked(ChunkStoreTests.small)

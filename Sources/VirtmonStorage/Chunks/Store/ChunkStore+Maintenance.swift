@@ -42,10 +42,12 @@ extension ChunkStore {
         return report
     }
 
-    /// At a clean stop: seals what a maintenance pass would, drops the write-ahead records nothing unsealed
-    /// needs, writes again the small heads that pin older records (each round at most half what it drops, as
-    /// checkpoints do, but whatever the records' total) and hands every free page back. Without it a 1 h feed
-    /// left 11 MB of records beside 13 MB of data: one slow series' 60 open samples pinned all of them.
+    /// At a clean stop, when no reader is left: seals what a maintenance pass would, drops the write-ahead
+    /// records nothing unsealed needs, writes again the small heads that pin older records (each round at most
+    /// half what it drops, as checkpoints do, but whatever the records' total), merges what the next passes
+    /// would merge, deletes every superseded row and hands every free page back. Without it a 1 h feed left
+    /// 11 MB of records beside 13 MB of data (one slow series' 60 open samples pinned all of them), and a day
+    /// fed in four minutes was stopped with 2.8 times the bytes compaction leaves.
     public func checkpointForStop() async throws -> MaintenanceReport {
         await lock()
         defer { unlock() }
@@ -60,6 +62,17 @@ extension ChunkStore {
             guard round.checkpointed else { break }
             report.checkpointed = true
         }
+        // One size class a pass, as maintenance goes (120 → 720 → 4,320 samples at the defaults); a collector
+        // that kept up has about a minute's chunks to merge here.
+        for _ in 0..<4 {
+            var round = MaintenanceReport()
+            try await compact(report: &round)
+            report.compactedChunks += round.compactedChunks
+            report.compactedInto += round.compactedInto
+            guard round.compactedChunks > 0 else { break }
+        }
+        try await backend.purgeSuperseded(chunksThrough: visibleChunks, rollupsThrough: visibleRollups)
+        purgeBounds = nil
         report.reclaimedBytes = try await backend.reclaimSpace(.allFree)
         return report
     }
