@@ -177,8 +177,8 @@ public enum WireJSON {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// A JSON string with the escapes RFC 8259 requires.
-    /// A JSON string: runs that need no escape are copied whole (most strings are one such run).
+    /// A JSON string with the escapes RFC 8259 requires; runs that need none are copied whole (most strings are
+    /// one such run).
     public static func append(string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var string = string

@@ -40,6 +40,15 @@ struct ChunkStoreTests {
         StatisticsQuery(meter: "cpu_util", filters: [QueryFilter(.timestamp, .ge, .date(ConformanceData.t0))]),
     ]
 
+    /// Commits `samples[range]` to both stores in batches of `size`, each numbered by its first sample's index.
+    static func commit(_ samples: [Sample], _ range: Range<Int>, by size: Int, to store: ChunkStore, and reference: MemoryStorage) async throws {
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: size) {
+            let batch = IngestBatch(origin: BatchOrigin(agent: "a", host: "h", sequence: UInt64(start)), samples: Array(samples[start..<start + size]))
+            _ = try await store.commit(batch)
+            _ = try await reference.commit(batch)
+        }
+    }
+
     static func expectSame(_ store: any Storage, as reference: MemoryStorage, _ context: String) async throws {
         let got = try await store.samples(SampleQuery())
         let want = try await reference.samples(SampleQuery())
@@ -66,11 +75,7 @@ struct ChunkStoreTests {
         defer { Task { await cleanup() } }
         let samples = ChunkStoreTests.randomSamples(800, seed: 42)
         let reference = MemoryStorage()
-        for start in stride(from: 0, to: samples.count, by: 40) {
-            let batch = IngestBatch(origin: BatchOrigin(agent: "a", host: "h", sequence: UInt64(start)), samples: Array(samples[start..<start + 40]))
-            _ = try await store.commit(batch)
-            _ = try await reference.commit(batch)
-        }
+        try await ChunkStoreTests.commit(samples, 0..<samples.count, by: 40, to: store, and: reference)
         try await ChunkStoreTests.expectSame(store, as: reference, "\(kind) heads and chunks sealed on commit")
 
         // Restart with open heads: the write-ahead records bring them back, none twice.
@@ -101,11 +106,7 @@ struct ChunkStoreTests {
         defer { Task { await cleanup() } }
         let samples = ChunkStoreTests.randomSamples(800, seed: 21)
         let reference = MemoryStorage()
-        for start in stride(from: 0, to: samples.count, by: 40) {
-            let batch = IngestBatch(origin: BatchOrigin(agent: "a", host: "h", sequence: UInt64(start)), samples: Array(samples[start..<start + 40]))
-            _ = try await store.commit(batch)
-            _ = try await reference.commit(batch)
-        }
+        try await ChunkStoreTests.commit(samples, 0..<samples.count, by: 40, to: store, and: reference)
         let before = try await store.stats()
         let report = try await store.checkpointForStop()
         let after = try await store.stats()
@@ -123,11 +124,7 @@ struct ChunkStoreTests {
         let samples = ChunkStoreTests.randomSamples(400, seed: 11)
         let reference = MemoryStorage()
         func feed(_ store: ChunkStore, _ range: Range<Int>) async throws {
-            for start in stride(from: range.lowerBound, to: range.upperBound, by: 20) {
-                let batch = IngestBatch(origin: BatchOrigin(agent: "a", host: "h", sequence: UInt64(start)), samples: Array(samples[start..<start + 20]))
-                _ = try await store.commit(batch)
-                _ = try await reference.commit(batch)
-            }
+            try await ChunkStoreTests.commit(samples, range, by: 20, to: store, and: reference)
         }
         try await feed(store, 0..<200)
         let report = try await store.maintain(at: Date(), sealAll: true)
