@@ -7,7 +7,8 @@
 #      after `virtmon storage compact`; VictoriaMetrics's after /internal/force_flush and /internal/force_merge;
 #      Prometheus: its block directories after compaction, over the samples their meta.json counts;
 #   3. statistics latency (median of 5 after a warm-up, through HTTP): one series over 30 days at 60 s grouped
-#      hourly, and 200 series over 24 h at 10 s grouped per 5 minutes, vs avg_over_time through query_range.
+#      hourly, and 200 series over 24 h at 10 s grouped per 5 minutes, vs avg_over_time through query_range;
+#      virtmon's through the Ceilometer API (/v2) and its own (/api/v1/statistics).
 #
 #   bash scripts/bench-storage.sh [HOURS]     (default 24: 200 VMs x 20 meters at 10 s = 34.6 M samples)
 set -euo pipefail
@@ -84,6 +85,10 @@ v_long=$(median_ms "$q/bench.long/statistics?q.field=timestamp&q.op=ge&q.value=$
 v_day=$(median_ms "$q/cpu_util/statistics?q.field=timestamp&q.op=ge&q.value=$(iso "$day_start")&q.field=timestamp&q.op=lt&q.value=$(iso "$end")&period=300&groupby=resource_id")
 v_long_rows=$(curl -sf -H "X-Auth-Token: $token" "$q/bench.long/statistics?q.field=timestamp&q.op=ge&q.value=$(iso "$long_start")&q.field=timestamp&q.op=lt&q.value=$(iso "$long_end")&period=3600" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 v_day_rows=$(curl -sf -H "X-Auth-Token: $token" "$q/cpu_util/statistics?q.field=timestamp&q.op=ge&q.value=$(iso "$day_start")&q.field=timestamp&q.op=lt&q.value=$(iso "$end")&period=300&groupby=resource_id" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+# The same two through virtmon's own API (the same rows, timestamps with their zone).
+o="http://127.0.0.1:$vport/api/v1/statistics"
+v_long_own=$(median_ms "$o?meter=bench.long&start=$(iso "$long_start")Z&end=$(iso "$long_end")Z&period=3600")
+v_day_own=$(median_ms "$o?meter=cpu_util&start=$(iso "$day_start")Z&end=$(iso "$end")Z&period=300&groupby=resource_id")
 kill "$collector"; wait "$collector" 2>/dev/null || true
 
 # --- Prometheus ---
@@ -168,3 +173,4 @@ echo "            du -sb, over the samples fed: virtmon $v_du_stop B ($v_du_stop
 echo "            ratio (du -sb per sample) virtmon / VictoriaMetrics: $(ratio "$v_du_compact_bps" "$m_bps") compacted, $(ratio "$v_du_stop_bps" "$m_bps") after stop; virtmon chunk data / Prometheus blocks: $(ratio "$v_bps" "$p_bps")   [target <= 1 and <= 1.5 B/sample]"
 echo "statistics  1 series x 30 d @60 s hourly: virtmon $v_long ms ($v_long_rows rows), Prometheus $p_long ms, VictoriaMetrics $m_long ms -> virtmon/Prometheus $(ratio "$v_long" "$p_long"), virtmon/VictoriaMetrics $(ratio "$v_long" "$m_long")"
 echo "            200 series x ${hours} h @10 s per 5 min: virtmon $v_day ms ($v_day_rows rows), Prometheus $p_day ms ($p_day_points series/points), VictoriaMetrics $m_day ms ($m_day_points series/points) -> virtmon/Prometheus $(ratio "$v_day" "$p_day"), virtmon/VictoriaMetrics $(ratio "$v_day" "$m_day")   [targets <= 0.5 and <= 1]"
+echo "            through virtmon's own API (/api/v1/statistics): $v_long_own ms and $v_day_own ms -> virtmon/VictoriaMetrics $(ratio "$v_long_own" "$m_long") and $(ratio "$v_day_own" "$m_day")   [target <= 1]"

@@ -22,6 +22,15 @@ struct CeilometerFormatTests {
             let generic = WireJSON.encode(.array(rows.map { CeilometerFormat.statistics($0, aggregates: aggregates) }))
             #expect(CeilometerFormat.statisticsBody(rows, aggregates: aggregates) == generic)
             #expect(CeilometerFormat.statisticsBody([], aggregates: aggregates) == Array("[]".utf8))
+            // The own API's form: the same rows with the zone letter on every timestamp.
+            let zoned = WireJSON.encode(.array(rows.map { row -> JSONValue in
+                guard case .object(var object) = CeilometerFormat.statistics(row, aggregates: aggregates) else { return .null }
+                for key in ["duration_start", "duration_end", "period_start", "period_end"] {
+                    if case .string(let text)? = object[key] { object[key] = .string(text + "Z") }
+                }
+                return .object(object)
+            }))
+            #expect(CeilometerFormat.statisticsBody(rows, aggregates: aggregates, zoned: true) == zoned)
         }
     }
 }

@@ -83,7 +83,8 @@ enum CeilometerFormat {
     /// Statistics rows as the JSON array `statistics` would encode to, written straight into bytes (keys in
     /// the same sorted order): a day of five-minute rows for 200 resources spent most of its time building and
     /// sorting per-row dictionaries.
-    static func statisticsBody(_ rows: [StatisticsRow], aggregates: [Aggregate]) -> [UInt8] {
+    /// `zoned`: timestamps keep their `Z`, as virtmon's own API writes them.
+    static func statisticsBody(_ rows: [StatisticsRow], aggregates: [Aggregate], zoned: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(rows.count * 400)
         out.append(UInt8(ascii: "["))
@@ -102,7 +103,7 @@ enum CeilometerFormat {
             // Ceilometer's form has no zone letter; the text needs no escape.
             out.append(UInt8(ascii: "\""))
             WireTimestamp.append(date, to: &out)
-            out[out.count - 1] = UInt8(ascii: "\"")
+            if zoned { out.append(UInt8(ascii: "\"")) } else { out[out.count - 1] = UInt8(ascii: "\"") }
             out.append(UInt8(ascii: ","))
         }
         let sortedAggregates = aggregates.map { ($0.description, $0) }.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }

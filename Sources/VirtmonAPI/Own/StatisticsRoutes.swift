@@ -11,21 +11,17 @@ struct StatisticsRoutes: AuthenticatedRoutes {
         let routes = RouteCollection(context: AuthenticatedContext.self)
         let env = environment
         routes.get("/api/v1/statistics") { request, context in
-            await RouteHandling.json(.own, env) {
+            // Written straight to bytes, as the Ceilometer route does: building a JSON value per row took most
+            // of a 4,800-row answer's time.
+            await RouteHandling.run(.own, logger: env.logger) { try await RouteHandling.bounded(seconds: env.connections.requestTimeout) {
                 let parameters = QueryParameters(request.uri.query)
                 var query = try StatisticsRoutes.query(parameters, scope: context.scope, env)
                 query.maxRows = env.maxStatisticsRows
                 try query.validate()
                 let rows = try await env.storage.statistics(query)
                 try RouteHandling.requireFinite(rows, meter: query.meter)
-                return .array(rows.map { row in
-                    guard case .object(var object) = CeilometerFormat.statistics(row, aggregates: query.aggregates) else { return .null }
-                    for key in ["duration_start", "duration_end", "period_start", "period_end"] {
-                        if case .string(let text)? = object[key] { object[key] = .string(text + "Z") }
-                    }
-                    return .object(object)
-                })
-            }
+                return JSONResponse.make(bytes: CeilometerFormat.statisticsBody(rows, aggregates: query.aggregates, zoned: true))
+            } }
         }
         return routes
     }
