@@ -131,6 +131,46 @@ struct QueryAPITests {
             checked += 1
         }
         #expect(checked == expected.count)
-        print("statistics exactness: \(raw.count) samples, \(checked) period×group rows, count/min/max/sum/avg all equal to the recomputation")
+
+        // The own API's column layout: the same figures, one object per group, periods in order.
+        let series = try await collector.request(.GET, "/api/v1/statistics?meter=exact&period=600&groupby=resource_id&groupby=project_id&layout=series")
+        guard case .object(let body)? = series.json, case .array(let groups)? = body["series"] else { Issue.record("\(series.text)"); return }
+        #expect(body["meter"] == "exact" && body["period"] == 600)
+        var cells = 0
+        for group in groups {
+            guard case .object(let fields) = group, case .object(let by)? = fields["groupby"],
+                  case .string(let resource)? = by["resource_id"], case .string(let project)? = by["project_id"],
+                  case .array(let starts)? = fields["period_start"], fields["unit"] == "%"
+            else { Issue.record("series shape: \(group)"); continue }
+            let buckets = starts.compactMap { cell -> Int64? in
+                guard case .number(let seconds) = cell else { return nil }
+                return (Int64((seconds * 1_000_000).rounded()) - start) / 600_000_000
+            }
+            #expect(buckets == buckets.sorted() && buckets.count == starts.count)
+            for (index, bucket) in buckets.enumerated() {
+                guard let members = expected[Key(resource: resource, project: project, bucket: bucket)] else {
+                    Issue.record("unexpected series cell \(resource) \(project) \(bucket)")
+                    continue
+                }
+                let volumes = members.map(\.volume)
+                let sum = volumes.reduce(0, +)
+                let column = { (name: String) -> JSONValue? in
+                    guard case .array(let values)? = fields[name], index < values.count else { return nil }
+                    return values[index]
+                }
+                #expect(column("count") == .number(Double(volumes.count)) && column("sum") == .number(sum))
+                #expect(column("min") == .number(volumes.min()!) && column("max") == .number(volumes.max()!))
+                #expect(column("avg") == .number(sum / Double(volumes.count)))
+                cells += 1
+            }
+        }
+        #expect(cells == expected.count)
+        let averages = try await collector.request(.GET, "/api/v1/statistics?meter=exact&period=600&layout=series&aggregate=avg")
+        guard case .object(let only)? = averages.json, case .array(let single)? = only["series"], case .object(let columns)? = single.first
+        else { Issue.record("\(averages.text)"); return }
+        #expect(Set(columns.keys) == ["groupby", "unit", "period_start", "avg"])
+        let wrong = try await collector.request(.GET, "/api/v1/statistics?meter=exact&layout=table")
+        #expect(wrong.status == 400 && wrong.text.contains("layout must be rows or series, not 'table'"))
+        print("statistics exactness: \(raw.count) samples, \(checked) period×group rows and \(cells) series cells, count/min/max/sum/avg all equal to the recomputation")
     }
 }

@@ -3,7 +3,7 @@ import VirtmonStorage
 import VirtmonRequests
 
 /// `GET /api/v1/statistics`: one meter's aggregates per period and group, Ceilometer's fields with UTC `Z`
-/// timestamps.
+/// timestamps (`layout=rows`, the default), or each group's periods in columns (`layout=series`).
 struct StatisticsRoutes: AuthenticatedRoutes {
     let environment: APIEnvironment
 
@@ -15,15 +15,30 @@ struct StatisticsRoutes: AuthenticatedRoutes {
             // of a 4,800-row answer's time.
             await RouteHandling.run(.own, logger: env.logger) { try await RouteHandling.bounded(seconds: env.connections.requestTimeout) {
                 let parameters = QueryParameters(request.uri.query)
+                let layout = try StatisticsRoutes.layout(parameters)
                 var query = try StatisticsRoutes.query(parameters, scope: context.scope, env)
                 query.maxRows = env.maxStatisticsRows
                 try query.validate()
                 let rows = try await env.storage.statistics(query)
                 try RouteHandling.requireFinite(rows, meter: query.meter)
-                return JSONResponse.make(bytes: CeilometerFormat.statisticsBody(rows, aggregates: query.aggregates, zoned: true))
+                switch layout {
+                case .rows: return JSONResponse.make(bytes: CeilometerFormat.statisticsBody(rows, aggregates: query.aggregates, zoned: true))
+                case .series:
+                    return JSONResponse.make(bytes: StatisticsSeriesFormat.body(rows, meter: query.meter, period: query.period, aggregates: query.aggregates))
+                }
             } }
         }
         return routes
+    }
+
+    enum Layout: String, CaseIterable { case rows, series }
+
+    static func layout(_ parameters: QueryParameters) throws -> Layout {
+        guard let text = parameters["layout"] else { return .rows }
+        guard let layout = Layout(rawValue: text) else {
+            throw APIError.badRequest("layout must be \(Layout.allCases.map(\.rawValue).joined(separator: " or ")), not '\(text)'")
+        }
+        return layout
     }
 
     /// meter (required), the own API's filters, period (seconds), groupby and aggregate (`func` or `func:param`), repeated.

@@ -132,6 +132,16 @@ public enum OpenAPIDocument {
             "groupby": .object(["type": "object", "nullable": true, "additionalProperties": nullableString]),
             "aggregate": .object(["type": "object", "additionalProperties": number]),
         ], required: ["avg", "count", "max", "min", "sum", "period"]),
+        // Columns named after the aggregates (count, avg, min, max, sum unless aggregate= names others).
+        "StatisticsSeries": object([
+            "meter": string, "period": integer,
+            "series": array(.object(["type": "object", "required": ["period_start", "unit"],
+                                     "properties": .object([
+                                         "groupby": .object(["type": "object", "nullable": true, "additionalProperties": nullableString]),
+                                         "unit": string, "period_start": array(number),
+                                     ]),
+                                     "additionalProperties": array(number)])),
+        ], required: ["meter", "period", "series"]),
         "OwnResource": object([
             "resource_id": string, "project_id": nullableString, "user_id": nullableString, "source": string,
             "first_sample": string, "last_sample": string, "metadata": anyObject, "meters": array(string),
@@ -232,7 +242,9 @@ public enum OpenAPIDocument {
                 query("period", .object(["type": "integer", "minimum": 0]), "seconds per period"),
                 query("groupby", array(string), "fields to group by"),
                 query("aggregate", array(string), "func or func:param"),
-            ], ok: array(ref("Statistics")), ceilometer: false)]),
+                query("layout", .object(["type": "string", "enum": ["rows", "series"]]),
+                      "rows: one object per period and group (the default); series: one object per group, its periods in columns"),
+            ], ok: .object(["oneOf": [array(ref("Statistics")), ref("StatisticsSeries")]]), ceilometer: false)]),
             "/api/v1/events": .object(["get": operation("monitor events (admin)", parameters: [
                 query("type", string, "event type"), query("host", string, "host"), query("resource", string, "resource"),
                 query("level", .object(["type": "string", "enum": ["info", "error", "fatal"]]), "level"),
