@@ -80,6 +80,19 @@ enum CeilometerFormat {
         return .object(object)
     }
 
+    /// A row's `groupby` object, keys sorted (null without groupby); the row and series layouts share it.
+    static func append(groupBy: [String: String?], to out: inout [UInt8]) {
+        guard !groupBy.isEmpty else { return out.append(contentsOf: "null".utf8) }
+        out.append(UInt8(ascii: "{"))
+        for (position, name) in groupBy.keys.sorted().enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            WireJSON.append(string: name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            if let value = groupBy[name] ?? nil { WireJSON.append(string: value, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
     /// Statistics rows as the JSON array `statistics` would encode to, written straight into bytes (keys in
     /// the same sorted order): a day of five-minute rows for 200 resources spent most of its time building and
     /// sorting per-row dictionaries.
@@ -126,18 +139,7 @@ enum CeilometerFormat {
             time("duration_end", row.durationEnd)
             time("duration_start", row.durationStart)
             key("groupby")
-            if row.groupBy.isEmpty {
-                out.append(contentsOf: "null".utf8)
-            } else {
-                out.append(UInt8(ascii: "{"))
-                for (position, name) in row.groupBy.keys.sorted().enumerated() {
-                    if position > 0 { out.append(UInt8(ascii: ",")) }
-                    WireJSON.append(string: name, to: &out)
-                    out.append(UInt8(ascii: ":"))
-                    if let value = row.groupBy[name] ?? nil { WireJSON.append(string: value, to: &out) } else { out.append(contentsOf: "null".utf8) }
-                }
-                out.append(UInt8(ascii: "}"))
-            }
+            append(groupBy: row.groupBy, to: &out)
             out.append(UInt8(ascii: ","))
             number("max", row.max)
             number("min", row.min)

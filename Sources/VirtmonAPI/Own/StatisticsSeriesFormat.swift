@@ -33,18 +33,7 @@ enum StatisticsSeriesFormat {
     private static func append(group: ArraySlice<StatisticsRow>, columns: [Aggregate], to out: inout [UInt8]) {
         let head = group[group.startIndex]
         out.append(contentsOf: "{\"groupby\":".utf8)
-        if head.groupBy.isEmpty {
-            out.append(contentsOf: "null".utf8)
-        } else {
-            out.append(UInt8(ascii: "{"))
-            for (position, name) in head.groupBy.keys.sorted().enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
-                WireJSON.append(string: name, to: &out)
-                out.append(UInt8(ascii: ":"))
-                if let value = head.groupBy[name] ?? nil { WireJSON.append(string: value, to: &out) } else { out.append(contentsOf: "null".utf8) }
-            }
-            out.append(UInt8(ascii: "}"))
-        }
+        CeilometerFormat.append(groupBy: head.groupBy, to: &out)
         out.append(contentsOf: ",\"unit\":".utf8)
         WireJSON.append(string: head.unit, to: &out)
         out.append(contentsOf: ",\"period_start\":[".utf8)
