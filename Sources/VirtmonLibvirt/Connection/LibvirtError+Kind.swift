@@ -13,6 +13,7 @@ extension LibvirtError {
     }
 
     public var kind: Kind {
+        if let knownKind { return knownKind }
         let text = message.lowercased()
         let quoted = LibvirtError.firstQuoted(message)
         if text.contains("failed to connect socket") || text.contains("connect socket") {

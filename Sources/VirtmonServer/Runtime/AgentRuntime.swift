@@ -169,6 +169,13 @@ public struct AgentRuntime: Sendable {
             return nil
         }
         let uri = requested ?? "qemu:///system"
+        // The default on a host with no libvirt daemon: libvirt and its ~10 MiB of shared libraries wait for a
+        // daemon's socket instead of being mapped at start for nothing. An explicit URI loads now, so that a
+        // missing library is an error at once.
+        if requested == nil, !DeferredLibvirtConnection.anyExists(DeferredLibvirtConnection.systemSockets) {
+            logger.debug("no libvirt daemon's socket yet: libvirt is loaded when one appears", metadata: ["uri": "\(uri)"])
+            return DeferredLibvirtConnection(uri: uri)
+        }
         let library: LibvirtLibrary
         do {
             library = try LibvirtLibrary()
