@@ -15,7 +15,7 @@ public struct Event: Sendable, Hashable {
     public var details: [String: JSONValue]
 
     public init(
-        id: String = UUID().uuidString.lowercased(), time: Date, type: String, level: EventLevel, host: String,
+        id: String = MessageID.random(), time: Date, type: String, level: EventLevel, host: String,
         resource: String, message: String, details: [String: JSONValue] = [:]
     ) {
         self.id = id

@@ -27,7 +27,7 @@ public struct Sample: Sendable, Hashable {
         name: String, type: SampleType, unit: String, volume: Double,
         userID: String? = nil, projectID: String? = nil, resourceID: String,
         timestamp: Date, resourceMetadata: [String: JSONValue] = [:], source: String = Sample.defaultSource,
-        messageID: String = UUID().uuidString.lowercased(), monotonicTime: Double? = nil
+        messageID: String = MessageID.random(), monotonicTime: Double? = nil
     ) {
         self.name = name
         self.type = type
@@ -89,7 +89,7 @@ extension Sample: Codable {
         timestamp = try container.decodeWireTimestamp(forKey: .timestamp)
         resourceMetadata = try container.decodeIfPresent([String: JSONValue].self, forKey: .resourceMetadata) ?? [:]
         source = try container.decodeIfPresent(String.self, forKey: .source) ?? Sample.defaultSource
-        messageID = try container.decodeIfPresent(String.self, forKey: .messageID) ?? UUID().uuidString.lowercased()
+        messageID = try container.decodeIfPresent(String.self, forKey: .messageID) ?? MessageID.random()
         monotonicTime = try container.decodeIfPresent(Double.self, forKey: .monotonicTime)
     }
 
@@ -113,5 +113,5 @@ extension Sample: Codable {
 
 extension Sample {
     /// A fresh message id, as derived samples need.
-    public static func newMessageID() -> String { UUID().uuidString.lowercased() }
+    public static func newMessageID() -> String { MessageID.random() }
 }

@@ -24,7 +24,7 @@ public struct Alarm: Sendable, Codable, Equatable {
     public var userID: String?
 
     public init(
-        id: String = UUID().uuidString.lowercased(), name: String, description: String = "", rule: AlarmRule,
+        id: String = MessageID.random(), name: String, description: String = "", rule: AlarmRule,
         enabled: Bool = true, repeatActions: Bool = false, alarmActions: [String] = [], okActions: [String] = [],
         insufficientDataActions: [String] = [], severity: AlarmSeverity = .low, timeConstraints: [AlarmTimeConstraint] = [],
         state: AlarmState = .insufficientData, stateTimestamp: Date = Date(), stateReason: String = "Not evaluated yet",

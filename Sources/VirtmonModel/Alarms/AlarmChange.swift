@@ -21,7 +21,7 @@ public struct AlarmChange: Sendable, Codable, Equatable {
     public var onBehalfOf: String?
 
     public init(
-        eventID: String = UUID().uuidString.lowercased(), alarmID: String, kind: Kind, detail: String, timestamp: Date,
+        eventID: String = MessageID.random(), alarmID: String, kind: Kind, detail: String, timestamp: Date,
         projectID: String?, userID: String?, onBehalfOf: String?
     ) {
         self.eventID = eventID
