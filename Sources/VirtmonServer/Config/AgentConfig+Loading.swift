@@ -58,7 +58,7 @@ extension AgentConfig {
         case .log_level: ConfigKey(path, "trace, debug, info, notice, warning, error or critical", defaults.logLevel, "Least severe log line written to standard error.")
         case .proc_root: ConfigKey(path, "absolute path", defaults.procRoot, "Where /proc is read from (a container's view of the host, or a fixture).")
         case .sys_root: ConfigKey(path, "absolute path", defaults.sysRoot, "Where /sys is read from.")
-        case .libvirt_uri: ConfigKey(path, "libvirt URI or `off`", "", "libvirt connection for VM meters; default `qemu:///system` when libvirt is installed; `off` polls no VMs.")
+        case .libvirt_uri: ConfigKey(path, "libvirt URI or `off`", "", "libvirt connection for VM meters; default `qemu:///system` when libvirt is installed, loaded only once a daemon's socket (`/run/libvirt/libvirt-sock-ro` or `virtqemud-sock-ro`) exists, so a host without VMs does not map libvirt's ~10 MiB of libraries; `off` polls no VMs.")
         case .listen: ConfigKey(path, "HOST:PORT or off", "off", "Where the agent serves /healthz (each pollster's last run, each spool's depth) and /metrics (what it read in its latest cycle under node_exporter's and the libvirt exporter's names, and its self-metrics; docs/prometheus.md).")
         case .metrics_timestamps: ConfigKey(path, "true or false", "false", "Whether each series on /metrics carries the time of the cycle that read it (otherwise Prometheus stamps the scrape's time).")
         }
