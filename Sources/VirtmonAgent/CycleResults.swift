@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// Gathers what a cycle's pollsters report until all have, or the cycle's deadline passes, whichever is
@@ -15,6 +16,7 @@ final class CycleResults: Sendable {
         var continuation: CheckedContinuation<[String: Report], Never>?
         var reports: [String: Report] = [:]
         var expected: Int
+        var deadline: DeadlineTimer?
     }
 
     private let state: Mutex<State>
@@ -31,10 +33,29 @@ final class CycleResults: Sendable {
             state.reports[key] = report
             guard state.reports.count == state.expected else { return (true, nil) }
             state.continuation = nil
+            state.deadline?.source.cancel()
+            state.deadline = nil
             return (true, (continuation, state.reports))
         }
         if let (continuation, reports) = finished { continuation.resume(returning: reports) }
         return accepted
+    }
+
+    /// Closes the cycle after `timeout` on a Dispatch timer, unless every pollster has reported by then (the
+    /// timer is cancelled then and never fires).
+    func closeAfter(_ timeout: Duration) {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
+        timer.schedule(deadline: .now() + .nanoseconds(Int(clamping: timeout.inNanoseconds)))
+        timer.setEventHandler { [self] in close() }
+        // Resumed before it is kept: Dispatch refuses to release a source that was never resumed. Should it fire
+        // before it is kept, close() only finds the cycle closed.
+        timer.resume()
+        let kept = state.withLock { state -> Bool in
+            guard state.continuation != nil else { return false }
+            state.deadline = DeadlineTimer(source: timer)
+            return true
+        }
+        if !kept { timer.cancel() }
     }
 
     /// The deadline: resume with what has been reported so far.
@@ -42,10 +63,22 @@ final class CycleResults: Sendable {
         let finished = state.withLock { state -> (CheckedContinuation<[String: Report], Never>, [String: Report])? in
             guard let continuation = state.continuation else { return nil }
             state.continuation = nil
+            state.deadline?.source.cancel()
+            state.deadline = nil
             return (continuation, state.reports)
         }
         if let (continuation, reports) = finished { continuation.resume(returning: reports) }
     }
+}
+
+/// A cycle's deadline timer, held in the cycle's locked state so that whichever comes first, the last report or
+/// the deadline, cancels it.
+///
+/// `@unchecked Sendable` because Dispatch does not mark its source protocols Sendable, though a source's
+/// `cancel()` may be called from any thread (libdispatch makes it an atomic state change); `cancel()` is the
+/// only call made on it once it is stored, and only under the cycle's lock.
+struct DeadlineTimer: @unchecked Sendable {
+    let source: any DispatchSourceTimer
 }
 
 /// How one pollster run ended.

@@ -79,8 +79,9 @@ public actor PollScheduler: Service {
         }
     }
 
-    /// One cycle of one source: run its pollsters against one snapshot, each on a thread of its own, wait for
-    /// them all or the source's timeout, and hand the samples on.
+    /// One cycle of one source: run its pollsters against one snapshot (those that read only kernel tables one
+    /// after another on one thread, every other on a thread of its own), wait for them all or the source's
+    /// timeout, and hand the samples on.
     public func runCycle(_ source: PollSource) async {
         let context = PollContext(host: host, procRoot: procRoot, sysRoot: sysRoot)
         var launched: [(key: String, pollster: any Pollster)] = []
@@ -99,26 +100,10 @@ public actor PollScheduler: Service {
         let timeout = source.timeout
         let reports: [String: CycleResults.Report] = await withCheckedContinuation { continuation in
             let results = CycleResults(expected: launched.count, continuation: continuation)
-            for (key, pollster) in launched {
+            for group in PollScheduler.threadGroups(launched) {
                 Task(executorPreference: BlockingExecutor.shared) {
-                    let started = ContinuousClock.now
-                    let outcome: PollOutcome
-                    do {
-                        outcome = .samples(try await pollster.poll(context))
-                    } catch let error as SourceUnavailable {
-                        outcome = .failed(error.reason, reported: true)
-                    } catch {
-                        outcome = .failed("\(error)", reported: false)
-                    }
-                    let report = CycleResults.Report(outcome: outcome, duration: ContinuousClock.now - started)
-                    if !results.report(key, report) {
-                        // Late: the cycle went on without it. Its reads still count (a rate over the next cycle
-                        // would otherwise start from a read nobody received), so they follow on their own.
-                        await self.finished(key: key, source: source.name, pollster: pollster.name, report: report)
-                        if case .samples(let produced) = report.outcome {
-                            let selected = produced.filter { source.selector.matches($0.name) }
-                            if !selected.isEmpty { await self.sink.acceptLate(selected, source: source.name) }
-                        }
+                    for (key, pollster) in group {
+                        await self.run(pollster, key: key, source: source, context: context, results: results)
                     }
                 }
             }
@@ -126,10 +111,9 @@ public actor PollScheduler: Service {
                 // A Dispatch timer, not Task.sleep: a sleeping task wakes through Swift's cooperative pool (two
                 // threads here), and were both held by a blocking call the deadline would wait with them. Under
                 // the full test suite a cycle's deadline once woke only when its stuck pollster returned, 30 s
-                // late; the deadline is the one thing here that must never wait.
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: timeout.inNanoseconds))) {
-                    results.close()
-                }
+                // late; the deadline is the one thing here that must never wait. The cycle cancels it when every
+                // pollster reported in time, so a cycle that finished wakes no thread for it.
+                results.closeAfter(timeout)
             }
         }
         var samples: [Sample] = []
@@ -148,6 +132,41 @@ public actor PollScheduler: Service {
         }
         let selected = (samples + selfMetrics(source, context)).filter { source.selector.matches($0.name) }
         await sink.accept(selected, source: source.name)
+    }
+
+    /// The cycle's pollsters by the thread they run on: all that read only kernel tables together, in order,
+    /// on one; each other pollster alone on its own.
+    static func threadGroups(
+        _ launched: [(key: String, pollster: any Pollster)]
+    ) -> [[(key: String, pollster: any Pollster)]] {
+        let shared = launched.filter { $0.pollster.readsOnlyKernelTables }
+        let alone = launched.filter { !$0.pollster.readsOnlyKernelTables }.map { [$0] }
+        return (shared.isEmpty ? [] : [shared]) + alone
+    }
+
+    /// Runs one pollster on the calling task's thread and reports it to the cycle; a report the cycle no longer
+    /// takes (it missed the deadline) is handed on by itself.
+    private nonisolated func run(
+        _ pollster: any Pollster, key: String, source: PollSource, context: PollContext, results: CycleResults
+    ) async {
+        let started = ContinuousClock.now
+        let outcome: PollOutcome
+        do {
+            outcome = .samples(try await pollster.poll(context))
+        } catch let error as SourceUnavailable {
+            outcome = .failed(error.reason, reported: true)
+        } catch {
+            outcome = .failed("\(error)", reported: false)
+        }
+        let report = CycleResults.Report(outcome: outcome, duration: ContinuousClock.now - started)
+        guard !results.report(key, report) else { return }
+        // Late: the cycle went on without it. Its reads still count (a rate over the next cycle would otherwise
+        // start from a read nobody received), so they follow on their own.
+        await finished(key: key, source: source.name, pollster: pollster.name, report: report)
+        if case .samples(let produced) = report.outcome {
+            let selected = produced.filter { source.selector.matches($0.name) }
+            if !selected.isEmpty { await sink.acceptLate(selected, source: source.name) }
+        }
     }
 
     /// How long each pollster of the source took in its last run and whether it succeeded, as samples, so the

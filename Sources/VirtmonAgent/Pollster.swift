@@ -15,10 +15,17 @@ public protocol Pollster: Sendable {
     var meters: [MeterDefinition] { get }
     /// True when the first cycle yields fewer meters because some values are differences of two reads.
     var needsPreviousRead: Bool { get }
+    /// True when every read is of the kernel's own tables (/proc files), which answer in microseconds and never
+    /// wait on a device, a network or a daemon. A cycle runs such pollsters one after another on one thread,
+    /// saving a thread wake-up and a context switch each; every other pollster (statvfs of a mount that may be
+    /// NFS, libvirt's RPCs, anything unknown) gets a thread of its own, so that a read that hangs holds up only
+    /// itself.
+    var readsOnlyKernelTables: Bool { get }
     /// Reads and returns this cycle's samples.
     func poll(_ context: PollContext) async throws -> [Sample]
 }
 
 extension Pollster {
     public var needsPreviousRead: Bool { false }
+    public var readsOnlyKernelTables: Bool { false }
 }

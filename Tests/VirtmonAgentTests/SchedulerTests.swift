@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import VirtmonModel
 @testable import VirtmonAgent
@@ -99,6 +100,29 @@ func meter(_ name: String) -> MeterDefinition {
         #expect(await scheduler.pollsterStats()["s/stuck"]?.runs == 1)
     }
 
+    @Test("pollsters that read only kernel tables share one thread in order; a stuck other one holds up none of them")
+    func kernelTablePollstersShareAThread() async throws {
+        let threads = ThreadLog()
+        let sink = RecordingSink()
+        let source = PollSource(
+            name: "s", interval: .seconds(10), selector: .all,
+            pollsters: [StuckPollster(seconds: 30.0),
+                        KernelTablePollster(name: "k1", log: threads), KernelTablePollster(name: "k2", log: threads),
+                        KernelTablePollster(name: "k3", log: threads)],
+            timeout: .milliseconds(300))
+        let groups = PollScheduler.threadGroups(source.pollsters.map { (key: $0.name, pollster: $0) })
+        #expect(groups.map { $0.map(\.key) } == [["k1", "k2", "k3"], ["stuck"]])
+        let scheduler = PollScheduler(sources: [source], sink: sink, host: "h", cycles: 1, logger: logger)
+        let started = ContinuousClock.now
+        try await scheduler.run()
+        #expect(ContinuousClock.now - started < .seconds(25), "the cycle must not wait for the stuck pollster")
+        let names = try #require(await sink.batches.first).samples.map(\.name).filter { !$0.hasPrefix("virtmon.") }
+        #expect(names == ["k1.meter", "k2.meter", "k3.meter"])
+        let runs = threads.entries
+        #expect(runs.map(\.name) == ["k1", "k2", "k3"], "one after another, in registry order")
+        #expect(Set(runs.map(\.thread)).count == 1, "on one thread: \(runs)")
+    }
+
     @Test func excludedMetersAreDroppedAndUnselectedPollstersNotRun() async throws {
         let sink = RecordingSink()
         let source = PollSource(
@@ -140,6 +164,25 @@ func meter(_ name: String) -> MeterDefinition {
         try await scheduler.run()
         let sources = await sink.batches.map(\.source)
         #expect(Array(sources.prefix(2)) == ["fast", "fast"], "the fast source finished before the slow one")
+    }
+}
+
+/// Which thread each poll ran on, in the order they ran.
+final class ThreadLog: Sendable {
+    private let log = Mutex<[(name: String, thread: UInt)]>([])
+    func record(_ name: String) { log.withLock { $0.append((name, UInt(bitPattern: Int(bitPattern: pthread_self())))) } }
+    var entries: [(name: String, thread: UInt)] { log.withLock { $0 } }
+}
+
+/// Reads "kernel tables" and notes its thread.
+struct KernelTablePollster: Pollster {
+    let name: String
+    let log: ThreadLog
+    var readsOnlyKernelTables: Bool { true }
+    var meters: [MeterDefinition] { [meter("\(name).meter")] }
+    func poll(_ context: PollContext) async throws -> [Sample] {
+        log.record(name)
+        return [context.sample(meters[0], volume: 1)]
     }
 }
 

@@ -1,3 +1,5 @@
+import VirtmonAgent
+
 /// One device's line of /proc/diskstats. Sector counts there are always in 512-byte units, whatever the
 /// device's own sector size.
 public struct BlockDeviceCounters: Sendable, Hashable {
@@ -16,14 +18,16 @@ public struct BlockDeviceCounters: Sendable, Hashable {
     /// Every device line of /proc/diskstats (14 or more fields); malformed lines are skipped.
     public static func parse(_ text: String) -> [BlockDeviceCounters] {
         var result: [BlockDeviceCounters] = []
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count >= 14 else { continue }
-            let numbers = fields[3..<14].compactMap { UInt64($0) }
-            guard numbers.count == 11 else { continue }
+        var numbers: [UInt64] = []
+        numbers.reserveCapacity(11)
+        ProcFields.forEachLine(text) { fields in
+            guard fields.skip(2), let name = fields.next() else { return }
+            numbers.removeAll(keepingCapacity: true)
+            while numbers.count < 11, let number = fields.nextUInt64() { numbers.append(number) }
+            guard numbers.count == 11 else { return }
             result.append(
                 BlockDeviceCounters(
-                    name: String(fields[2]), readsCompleted: numbers[0], sectorsRead: numbers[2],
+                    name: String(decoding: name, as: UTF8.self), readsCompleted: numbers[0], sectorsRead: numbers[2],
                     readMilliseconds: numbers[3], writesCompleted: numbers[4], sectorsWritten: numbers[6],
                     writeMilliseconds: numbers[7], ioMilliseconds: numbers[9]))
         }

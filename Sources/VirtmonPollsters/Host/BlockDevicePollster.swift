@@ -6,6 +6,8 @@ import VirtmonModel
 /// twice. Whole disks are the entries of /sys/block; RAM disks, loop and floppy devices are left out.
 public struct BlockDevicePollster: Pollster {
     public let name = "host.disk"
+    /// Reads one /proc file.
+    public var readsOnlyKernelTables: Bool { true }
     public init() {}
 
     static func counter(_ name: String, unit: String, summary: String) -> MeterDefinition {

@@ -4,6 +4,8 @@ import VirtmonModel
 /// Host CPU utilisation and its split by mode, from two reads of /proc/stat a cycle apart.
 public actor CPUPollster: Pollster {
     public nonisolated let name = "host.cpu"
+    /// Reads /proc/stat.
+    public nonisolated var readsOnlyKernelTables: Bool { true }
     public nonisolated let needsPreviousRead = true
     private var previous: CPUTimes?
 

@@ -1,3 +1,5 @@
+import VirtmonAgent
+
 /// The aggregate `cpu` line of /proc/stat, in clock ticks since boot.
 public struct CPUTimes: Sendable, Hashable {
     public var user: UInt64
@@ -29,18 +31,19 @@ public struct CPUTimes: Sendable, Hashable {
     /// Parses the first (`cpu `) line of /proc/stat. Kernels before 2.6.11 lack steal and later fields; they
     /// count as zero.
     public static func parse(_ text: String) -> CPUTimes? {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.first == "cpu" else { continue }
-            let values = fields.dropFirst().map { UInt64($0) }
-            guard values.count >= 4, !values.contains(where: { $0 == nil }) else { return nil }
-            let v = values.map { $0! }
-            func at(_ i: Int) -> UInt64 { i < v.count ? v[i] : 0 }
-            return CPUTimes(
-                user: at(0), nice: at(1), system: at(2), idle: at(3), iowait: at(4), irq: at(5), softirq: at(6),
-                steal: at(7))
+        var found = false
+        var values: [UInt64?] = []
+        ProcFields.forEachLine(text) { fields in
+            guard !found, let first = fields.next(), first.elementsEqual("cpu".utf8) else { return }
+            found = true
+            while let field = fields.next() { values.append(ProcFields.decimal(field)) }
         }
-        return nil
+        guard found, values.count >= 4, !values.contains(where: { $0 == nil }) else { return nil }
+        let v = values.map { $0! }
+        func at(_ i: Int) -> UInt64 { i < v.count ? v[i] : 0 }
+        return CPUTimes(
+            user: at(0), nice: at(1), system: at(2), idle: at(3), iowait: at(4), irq: at(5), softirq: at(6),
+            steal: at(7))
     }
 }
 

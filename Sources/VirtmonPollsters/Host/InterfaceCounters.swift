@@ -1,4 +1,4 @@
-import Foundation
+import VirtmonAgent
 
 /// One interface's line of /proc/net/dev.
 public struct InterfaceCounters: Sendable, Hashable {
@@ -16,14 +16,21 @@ public struct InterfaceCounters: Sendable, Hashable {
     /// interface line are skipped.
     public static func parse(_ text: String) -> [InterfaceCounters] {
         var result: [InterfaceCounters] = []
-        for line in text.split(separator: "\n") {
-            guard let colon = line.lastIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let numbers = line[line.index(after: colon)...].split(separator: " ").compactMap { UInt64($0) }
-            guard !name.isEmpty, numbers.count >= 16 else { continue }
+        var numbers: [UInt64] = []
+        numbers.reserveCapacity(16)
+        ProcFields.forEachLine(text) { fields in
+            guard let colon = fields.line.lastIndex(of: UInt8(ascii: ":")) else { return }
+            var name = ProcFields(fields.line[..<colon])
+            guard let device = name.nextString(), name.next() == nil else { return }
+            var counters = ProcFields(fields.line[(colon + 1)...])
+            numbers.removeAll(keepingCapacity: true)
+            while numbers.count < 16, let field = counters.next() {
+                if let number = ProcFields.decimal(field) { numbers.append(number) }
+            }
+            guard numbers.count == 16 else { return }
             result.append(
                 InterfaceCounters(
-                    name: name, receiveBytes: numbers[0], receivePackets: numbers[1], receiveErrors: numbers[2],
+                    name: device, receiveBytes: numbers[0], receivePackets: numbers[1], receiveErrors: numbers[2],
                     receiveDrops: numbers[3], transmitBytes: numbers[8], transmitPackets: numbers[9],
                     transmitErrors: numbers[10], transmitDrops: numbers[11]))
         }

@@ -4,6 +4,8 @@ import VirtmonModel
 /// The 1, 5 and 15 minute load averages from /proc/loadavg.
 public struct LoadAveragePollster: Pollster {
     public let name = "host.load"
+    /// Reads one /proc file.
+    public var readsOnlyKernelTables: Bool { true }
     public init() {}
 
     static let oneMinute = MeterDefinition(

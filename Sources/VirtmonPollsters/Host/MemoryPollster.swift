@@ -5,6 +5,8 @@ import VirtmonModel
 /// `hardware.memory.*` meters report).
 public struct MemoryPollster: Pollster {
     public let name = "host.memory"
+    /// Reads one /proc file.
+    public var readsOnlyKernelTables: Bool { true }
     public init() {}
 
     static let total = MeterDefinition(
@@ -41,12 +43,11 @@ public struct MemoryPollster: Pollster {
     /// are counts and kept as they are).
     public static func parse(_ text: String) -> [String: UInt64] {
         var values: [String: UInt64] = [:]
-        for line in text.split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let key = String(line[..<colon])
-            let rest = line[line.index(after: colon)...].split(separator: " ")
-            guard let first = rest.first, let value = UInt64(first) else { continue }
-            values[key] = value
+        ProcFields.forEachLine(text) { fields in
+            guard let colon = fields.line.firstIndex(of: UInt8(ascii: ":")) else { return }
+            var rest = ProcFields(fields.line[(colon + 1)...])
+            guard let value = rest.nextUInt64() else { return }
+            values[String(decoding: fields.line[..<colon], as: UTF8.self)] = value
         }
         return values
     }

@@ -1,3 +1,5 @@
+import VirtmonAgent
+
 /// One line of /proc/mounts.
 public struct MountEntry: Sendable, Hashable {
     public var device: String
@@ -6,41 +8,53 @@ public struct MountEntry: Sendable, Hashable {
 
     /// Every mount, with the octal escapes the kernel writes for spaces, tabs and backslashes undone.
     public static func parse(_ text: String) -> [MountEntry] {
-        text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count >= 3 else { return nil }
-            return MountEntry(
-                device: unescape(fields[0]), mountPoint: unescape(fields[1]), fsType: String(fields[2]))
+        var result: [MountEntry] = []
+        ProcFields.forEachLine(text) { fields in
+            guard let device = fields.next(), let mountPoint = fields.next(), let fsType = fields.next() else { return }
+            result.append(MountEntry(
+                device: unescape(device), mountPoint: unescape(mountPoint),
+                fsType: String(decoding: fsType, as: UTF8.self)))
         }
+        return result
     }
 
     /// The filesystem types /proc/filesystems marks `nodev`: kernel and memory filesystems with no storage
     /// device behind them.
     public static func pseudoFilesystems(_ text: String) -> Set<String> {
         var result: Set<String> = []
-        for line in text.split(separator: "\n") {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if fields.count == 2, fields[0] == "nodev" { result.insert(String(fields[1])) }
+        ProcFields.forEachLine(text) { fields in
+            guard let first = fields.next(), first.elementsEqual("nodev".utf8), let type = fields.nextString(),
+                  fields.next() == nil else { return }
+            result.insert(type)
         }
         return result
     }
 
-    static func unescape(_ field: Substring) -> String {
-        guard field.contains("\\") else { return String(field) }
+    /// A field with the kernel's `\ooo` octal escapes undone.
+    static func unescape(_ field: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        guard field.contains(UInt8(ascii: "\\")) else { return String(decoding: field, as: UTF8.self) }
         var bytes: [UInt8] = []
-        let raw = Array(field.utf8)
-        var index = 0
-        while index < raw.count {
-            if raw[index] == UInt8(ascii: "\\"), index + 3 < raw.count,
-                let value = UInt8(String(decoding: raw[(index + 1)...(index + 3)], as: UTF8.self), radix: 8)
+        var index = field.startIndex
+        while index < field.endIndex {
+            if field[index] == UInt8(ascii: "\\"), index + 3 < field.endIndex,
+               let value = octal(field[(index + 1)...(index + 3)])
             {
                 bytes.append(value)
                 index += 4
             } else {
-                bytes.append(raw[index])
+                bytes.append(field[index])
                 index += 1
             }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func octal(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt8? {
+        var value: UInt16 = 0
+        for digit in digits {
+            guard digit >= 0x30, digit <= 0x37 else { return nil }
+            value = value * 8 + UInt16(digit - 0x30)
+        }
+        return value <= 255 ? UInt8(value) : nil
     }
 }

@@ -4,6 +4,8 @@ import VirtmonModel
 /// Seconds since boot from /proc/uptime.
 public struct UptimePollster: Pollster {
     public let name = "host.uptime"
+    /// Reads one /proc file.
+    public var readsOnlyKernelTables: Bool { true }
     public init() {}
 
     static let uptime = MeterDefinition(
