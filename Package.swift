@@ -94,6 +94,8 @@ let package = Package(
         ),
         // The RabbitMQ C client (librabbitmq.so.4), bound at run time with dlopen behind a narrow C interface.
         .target(name: "CRabbitMQ"),
+        // glibc's allocator settings (mallopt), which Swift's Glibc module does not export.
+        .target(name: "CAllocator"),
         // AMQP 0-9-1 through RabbitMQ: addresses, a blocking connection for one thread, queue topology.
         .target(name: "VirtmonAMQP", dependencies: ["CRabbitMQ", "VirtmonThreads"]),
         // Ceilometer's formats on the bus and on UDP: oslo.messaging notifications, msgpack datagrams, the
@@ -195,7 +197,7 @@ let package = Package(
         .executableTarget(
             name: "virtmon",
             dependencies: [
-                "VirtmonServer", "VirtmonCLI", "VirtmonPollsters",
+                "VirtmonServer", "VirtmonCLI", "VirtmonPollsters", "CAllocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: executableLinkerSettings,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CAllocator
 import Foundation
 import VirtmonServer
 
@@ -43,6 +44,9 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Two malloc arenas instead of glibc's eight per core: each cycle's samples are built on several
+        // threads, and every arena keeps what it freed. bench-vm.sh (200 domains): anonymous memory 44 -> 19 MiB.
+        _ = virtmon_limit_malloc_arenas(2)
         let agentConfig = try AgentConfigFile.load(config)
         let logger = LoggingBootstrap.logger(label: "virtmon.agent", level: logLevel ?? agentConfig.logLevel)
         let options = AgentOptions(
