@@ -142,8 +142,16 @@ try:
         check(len(row) == 1 and "%" in row[0].text, "the lab's QEMU guest is listed with its CPU", row[0].text if row else "missing")
         if row:
             guest_id = row[0].get_attribute("data-id")
-            go(admin, f"#/vm/{guest_id}?range=1h")
-            charts = admin.find_elements(By.CSS_SELECTOR, "#chart-cpu canvas, #chart-memory canvas, #chart-vmm canvas")
+            # The guest's agent started a few seconds ago: its CPU rate needs two reads and the hypervisor
+            # monitor its own first cycle, so under a loaded CI run one chart can still be empty. Reload the
+            # page (up to 30 s) until its data has arrived; a chart that never gets data still fails.
+            deadline = time.time() + 30
+            while True:
+                go(admin, f"#/vm/{guest_id}?range=1h&t={time.time()}")
+                charts = admin.find_elements(By.CSS_SELECTOR, "#chart-cpu canvas, #chart-memory canvas, #chart-vmm canvas")
+                if len(charts) == 3 or time.time() > deadline:
+                    break
+                time.sleep(2)
             check(len(charts) == 3, "the lab guest's CPU, memory and hypervisor-overhead charts are drawn", f"{len(charts)} of 3")
             shot(admin, "vm-lab-guest")
         go(admin, "#/overview")
