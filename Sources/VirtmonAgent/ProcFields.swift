@@ -44,12 +44,6 @@ public struct ProcFields {
         return true
     }
 
-    /// The rest of the line after the current field, starting at its first non-blank byte.
-    public mutating func rest() -> Slice<UnsafeBufferPointer<UInt8>> {
-        while position < line.endIndex, ProcFields.isBlank(line[position]) { position += 1 }
-        return line[position...]
-    }
-
     /// `bytes` as an unsigned decimal, nil when it is empty, holds anything but digits or overflows.
     public static func decimal(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> UInt64? {
         guard !bytes.isEmpty else { return nil }
