@@ -33,6 +33,9 @@ public protocol Storage: SampleWriter, SampleReader, AlarmStore {
     func stats() async throws -> StorageStats
     /// Leaves the store compact for a clean stop, just before `close` (the chunk engine's write-ahead records).
     func checkpointForStop() async throws -> MaintenanceReport
+    /// Takes in what other collectors sharing the database wrote, so that queries here see it; answers
+    /// whether there was anything. Stores no one else writes have nothing to do.
+    func followPeers() async throws -> Bool
     /// Releases connections; the store is not used afterwards.
     func close() async
 }
@@ -41,4 +44,5 @@ extension Storage {
     /// Stores without housekeeping do nothing.
     public func maintain() async throws -> MaintenanceReport { MaintenanceReport() }
     public func checkpointForStop() async throws -> MaintenanceReport { MaintenanceReport() }
+    public func followPeers() async throws -> Bool { false }
 }

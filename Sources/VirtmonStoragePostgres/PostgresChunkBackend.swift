@@ -99,10 +99,17 @@ public final class PostgresChunkBackend: ChunkBackend {
         return result
     }
 
-    /// Runs one statement and shapes each row it returns.
-    func rows<T>(_ sql: String, _ values: [SQLValue] = [], _ shape: (PostgresStorageRow) throws -> T) async throws -> [T] {
+    /// Runs one statement (on `connection`, inside its transaction, or on any pooled one) and shapes each row it returns.
+    func rows<T>(_ sql: String, _ values: [SQLValue] = [], on connection: PostgresConnection? = nil,
+                 _ shape: (PostgresStorageRow) throws -> T) async throws -> [T] {
         var result: [T] = []
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings(values)), logger: logger) {
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings(values))
+        let sequence = if let connection {
+            try await connection.query(query, logger: logger)
+        } else {
+            try await client.query(query, logger: logger)
+        }
+        for try await row in sequence {
             result.append(try shape(PostgresStorageRow(row: row.makeRandomAccess())))
         }
         return result
@@ -121,15 +128,59 @@ public final class PostgresChunkBackend: ChunkBackend {
         let purpose = startUp ? "loading the series catalogue and write-ahead records at start-up"
                               : "reloading the series catalogue and write-ahead records after a failed write"
         return try await attempt(purpose, deadline: startUp ? .some(nil) : nil) { [self] in
-            var state = ChunkBackendState()
-            state.series = try await rows(ChunkSQL.selectSeries(.postgres)) { try RowShapes.series($0) }
-            state.wal = try await rows(ChunkSQL.selectWAL) { try RowShapes.wal($0) }
-            state.spans = try await spans()
-            let ids = try await rows(ChunkSQL.selectMaxIDs(.postgres)) { (try $0.int64(0), try $0.int64(1)) }.first ?? (0, 0)
-            (state.maxChunkID, state.maxRollupID) = ids
-            state.rawHorizon = try await rows(ChunkSQL.selectRawHorizon) { try $0.int64(0) }.first
-            state.hasLegacy = try await rows("SELECT to_regclass('samples') IS NOT NULL") { try $0.bool(0) }.first ?? false
-            return state
+            // One snapshot: another collector's commit between two of these reads would leave records naming
+            // series this load did not see.
+            try await client.withTransaction(logger: logger) { connection in
+                try await snapshot(connection)
+                var state = ChunkBackendState()
+                state.fleet = try await position(on: connection)
+                state.series = try await rows(ChunkSQL.selectSeries(.postgres), on: connection) { try RowShapes.series($0) }
+                state.wal = try await rows(ChunkSQL.selectWAL, on: connection) { try RowShapes.wal($0) }
+                for span in try await rows(ChunkSQL.selectSpans, on: connection, { try RowShapes.span($0) }) {
+                    state.spans[span.series] = (span.first, span.last, span.walThrough)
+                }
+                let ids = try await rows(ChunkSQL.selectMaxIDs(.postgres), on: connection) { (try $0.int64(0), try $0.int64(1)) }.first ?? (0, 0)
+                (state.maxChunkID, state.maxRollupID) = ids
+                state.rawHorizon = try await rows(ChunkSQL.selectRawHorizon, on: connection) { try $0.int64(0) }.first
+                state.hasLegacy = try await rows("SELECT to_regclass('samples') IS NOT NULL", on: connection) { try $0.bool(0) }.first ?? false
+                return state
+            }
+        }
+    }
+
+    /// Makes the transaction on `connection` read one snapshot of the database; its first statement.
+    func snapshot(_ connection: PostgresConnection) async throws {
+        _ = try await rows("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", on: connection) { _ in () }
+    }
+
+    func position(on connection: PostgresConnection? = nil) async throws -> FleetPosition? {
+        try await rows("SELECT generation, epoch FROM virtmon_fleet WHERE id = 1", on: connection) {
+            FleetPosition(generation: try $0.int64(0), epoch: try $0.int64(1))
+        }.first
+    }
+
+    public func fleetPosition() async throws -> FleetPosition? {
+        try await attempt("reading where the collectors' writes stand") { [self] in try await position() }
+    }
+
+    public func changes(after cursor: FleetCursor) async throws -> FleetChanges? {
+        try await attempt("reading what other collectors wrote") { [self] in
+            try await client.withTransaction(logger: logger) { connection in
+                try await snapshot(connection)
+                guard let position = try await position(on: connection), position.epoch == cursor.position.epoch else { return nil }
+                var changes = FleetChanges(position: position)
+                changes.series = try await rows(ChunkSQL.selectSeries(.postgres, after: cursor.seriesThrough), on: connection) { try RowShapes.series($0) }
+                changes.wal = try await rows(ChunkSQL.selectWAL(after: cursor.walThrough), on: connection) { try RowShapes.wal($0) }
+                let oldest = try await rows(ChunkSQL.selectOldestWAL(.postgres), on: connection) { try $0.int64(0) }.first ?? 0
+                changes.oldestWAL = oldest == 0 ? nil : oldest
+                for span in try await rows(ChunkSQL.selectSpans(after: cursor.chunksThrough), on: connection, { try RowShapes.span($0) }) {
+                    changes.spans[span.series] = (span.first, span.last, span.walThrough)
+                }
+                let ids = try await rows(ChunkSQL.selectMaxIDs(.postgres), on: connection) { (try $0.int64(0), try $0.int64(1)) }.first ?? (0, 0)
+                (changes.maxChunkID, changes.maxRollupID) = ids
+                changes.rawHorizon = try await rows(ChunkSQL.selectRawHorizon, on: connection) { try $0.int64(0) }.first
+                return changes
+            }
         }
     }
 
@@ -153,6 +204,13 @@ public final class PostgresChunkBackend: ChunkBackend {
                         count += 1
                     }
                     return count
+                }
+                // First, so that the fleet's writers queue on this one row (and never on each other's batch rows).
+                if let expected = write.fleet {
+                    let moved = try await run(
+                        "UPDATE virtmon_fleet SET generation = generation + 1, epoch = epoch + $3 WHERE id = 1 AND generation = $1 AND epoch = $2 RETURNING generation",
+                        [.integer(expected.generation), .integer(expected.epoch), .integer(write.followable ? 0 : 1)])
+                    if moved == 0 { throw FleetStale(expected: expected, found: try await self.position(on: connection)) }
                 }
                 if let origin = write.origin {
                     let (sql, values) = SQLStatements.recordBatch(.postgres, origin, receivedAt: write.receivedAt)
@@ -216,7 +274,12 @@ public final class PostgresChunkBackend: ChunkBackend {
 
     public func deleteChunks(endingBefore cutoff: Int64) async throws -> Int {
         try await attempt("deleting chunks past retention") { [self] in
-            let sql = "WITH gone AS (DELETE FROM chunks WHERE last_ts < $1 RETURNING count, superseded_by) SELECT COALESCE(SUM(count) FILTER (WHERE superseded_by IS NULL), 0)::bigint FROM gone"
+            // The other collectors cannot follow deletions row by row: the epoch tells them to reload.
+            let sql = """
+                WITH gone AS (DELETE FROM chunks WHERE last_ts < $1 RETURNING count, superseded_by),
+                     moved AS (UPDATE virtmon_fleet SET epoch = epoch + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM gone) RETURNING epoch)
+                SELECT COALESCE(SUM(count) FILTER (WHERE superseded_by IS NULL), 0)::bigint FROM gone
+                """
             return Int(try await rows(sql, [.integer(cutoff)]) { try $0.int64(0) }.first ?? 0)
         }
     }
@@ -246,6 +309,8 @@ public final class PostgresChunkBackend: ChunkBackend {
                 let (sql, values) = ChunkSQL.deleteEmptySeries(.postgres, candidates: part)
                 deleted += try await rows(sql, values) { try $0.int64(0) }
             }
+            // Other collectors still hold these series: the epoch tells them to reload.
+            if !deleted.isEmpty { try await run([("UPDATE virtmon_fleet SET epoch = epoch + 1 WHERE id = 1", [])]) }
             return deleted
         }
     }

@@ -41,5 +41,10 @@ enum PostgresSchema {
         ChunkSQL.schema(.postgres),
         // Alarms and their history.
         AlarmSQL.schema(.postgres),
+        // Several collectors on one database: where its writes stand (`FleetPosition`).
+        [
+            "CREATE TABLE virtmon_fleet(id INT PRIMARY KEY CHECK (id = 1), generation BIGINT NOT NULL, epoch BIGINT NOT NULL)",
+            "INSERT INTO virtmon_fleet(id, generation, epoch) VALUES(1, 0, 0)",
+        ],
     ]
 }

@@ -114,6 +114,9 @@ extension PostgresChunkBackend {
             return value
         } catch let error as PostgresStatementError {
             throw error
+        } catch let error as PostgresTransactionError where error.closureError is FleetStale {
+            // Not a failure: the write was rolled back whole and the engine computes it again.
+            throw error.closureError!
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as StorageURLError {

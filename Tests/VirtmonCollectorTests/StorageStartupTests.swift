@@ -40,23 +40,4 @@ struct StorageStartupTests {
         #expect(error.contains("no_such_db") && error.contains("SQLSTATE 3D000"), "\(error)")
         #expect(!error.contains("Generic description"))
     }
-
-    @Test("a second collector on the same PostgreSQL database is refused, naming the one that holds it; it starts once that one stopped",
-          .enabled(if: ProcessInfo.processInfo.environment["VIRTMON_TEST_POSTGRES_URL"] != nil))
-    func secondCollectorRefused() async throws {
-        let url = ProcessInfo.processInfo.environment["VIRTMON_TEST_POSTGRES_URL"]!
-        let first = try await CollectorHarness { config in config.storage = url }
-        let (error, seconds) = await start(url)
-        print("second collector on one database, after \(seconds) s: \(error)")
-        #expect(error.contains("is already written by another collector") && error.contains("docs/scaling.md"), "\(error)")
-        #expect(error.contains("virtmon collector on"), "the holder is named: \(error)")
-        #expect(!error.contains("Generic description") && !error.contains("duplicate key"), "\(error)")
-        #expect(seconds < 15)
-        // The first one was not disturbed.
-        let (body, signature) = TestBatches.signed(TestBatches.make(seq: 1))
-        #expect(try await first.postBatch(body, signature: signature).status == 200)
-        await first.stop()
-        let (again, _) = await start(url)
-        #expect(again == "started", "after the first stopped: \(again)")
-    }
 }

@@ -36,9 +36,15 @@ public actor AlarmEvaluator: Service {
     /// The alarms as last read from the store: read again when the API changes one, and on every timer pass
     /// (for changes another collector made), so a batch does not decode every alarm.
     private var cache: [Alarm]?
+    /// Whether this collector runs the timed passes: in a fleet on one database only the member holding the
+    /// housekeeping duty does, so that a pass runs once across the fleet (a batch's alarms are evaluated by
+    /// the collector that stored it).
+    private let onDuty: @Sendable () -> Bool
 
     public init(storage: any Storage, notifier: AlarmNotifier, interval: Duration = .seconds(10),
-                now: @escaping @Sendable () -> Date = { Date() }, metrics: SelfMetrics = SelfMetrics(), logger: Logger) {
+                now: @escaping @Sendable () -> Date = { Date() }, metrics: SelfMetrics = SelfMetrics(), logger: Logger,
+                onDuty: @escaping @Sendable () -> Bool = { true }) {
+        self.onDuty = onDuty
         self.metrics = metrics
         self.storage = storage
         self.notifier = notifier
@@ -85,12 +91,17 @@ public actor AlarmEvaluator: Service {
                 }
                 group.addTask {
                     while !Task.isCancelled {
-                        await self.evaluateAll()
+                        if self.onDuty() { await self.evaluateAll() } else { await self.forgetAlarms() }
                         try? await Task.sleep(for: self.interval)
                     }
                 }
             }
         }
+    }
+
+    /// Off duty the timer still drops the cached alarms, so that edits made through another collector apply here.
+    private func forgetAlarms() {
+        cache = nil
     }
 
     private func accept(_ trigger: Trigger) async {

@@ -27,8 +27,9 @@ public struct CollectorRuntime: Sendable {
     let tls: TLSConfiguration?
     /// This process's claim on the data dir, held as long as the runtime is.
     public let dataDirLock: DataDirLock
-    /// With PostgreSQL, this collector's claim on the database (one writer per database until the fleet lands).
-    let writerLock: PostgresWriterLock?
+    /// With PostgreSQL, this collector's membership of the collectors sharing the database, and whether it
+    /// holds the fleet's housekeeping duty.
+    let membership: PostgresFleetMembership?
     let logger: Logger
     /// Called with the bound HTTP and UDP ports (useful with port 0).
     let onBound: @Sendable (_ http: Int?, _ udp: Int?) -> Void
@@ -60,13 +61,13 @@ public struct CollectorRuntime: Sendable {
         }
         let lock = try DataDirLock.acquire(config.dataDir, role: .collector, purpose: purpose)
         let url = config.storageURL
-        let writerLock = url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
-            ? try await PostgresWriterLock.acquire(url: url, purpose: purpose, logger: logger, timeout: config.storageStartupTimeout) : nil
+        let membership = url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+            ? try await PostgresFleetMembership.acquire(url: url, purpose: purpose, logger: logger, timeout: config.storageStartupTimeout) : nil
         let storage: any Storage
         do {
             storage = try await openStorage(url, logger: logger, startupTimeout: config.storageStartupTimeout, statementTimeout: config.storageTimeout)
         } catch {
-            await writerLock?.release()
+            await membership?.release()
             throw error
         }
         let adminToken = try config.adminToken ?? SecretFile.loadOrCreate(path: (config.dataDir as NSString).appendingPathComponent("admin-token"))
@@ -77,26 +78,30 @@ public struct CollectorRuntime: Sendable {
         let ingestor = Ingestor(storage: storage, secret: config.secret, limits: limits, logger: logger)
         let notifier = AlarmNotifier(store: storage, metrics: ingestor.counters.metrics, logger: logger)
         let alarms = AlarmEvaluator(storage: storage, notifier: notifier, interval: config.alarmEvaluationInterval,
-                                    metrics: ingestor.counters.metrics, logger: logger)
+                                    metrics: ingestor.counters.metrics, logger: logger,
+                                    onDuty: { membership?.holdsDuty ?? true })
         ingestor.onCommit { batch in alarms.committed(batch.samples, events: batch.events) }
         let amqp: AMQPIngestSettings?
         do {
             amqp = config.amqp.isEmpty ? nil : try AMQPIngestSettings(urls: config.amqp)
         } catch {
             await storage.close()
-            await writerLock?.release()
+            await membership?.release()
             throw CollectorStartError(message: "collector.amqp: \(error)")
         }
         return CollectorRuntime(
             config: config, storage: storage, ingestor: ingestor, adminToken: adminToken, alarms: alarms, notifier: notifier,
-            amqp: amqp, tls: tls, dataDirLock: lock, writerLock: writerLock, logger: logger, onBound: onBound)
+            amqp: amqp, tls: tls, dataDirLock: lock, membership: membership, logger: logger, onBound: onBound)
     }
 
-    /// For a PostgreSQL `url`, takes the database's writer lock (as a collector does) and returns what gives it
-    /// up; nil for other stores. Throws, naming the holder, while a collector writes the database.
+    /// Whether this collector runs the housekeeping: always on its own, one member at a time in a fleet.
+    public var holdsFleetDuty: Bool { membership?.holdsDuty ?? true }
+
+    /// For a PostgreSQL `url`, takes the database for this process alone and returns what gives it up; nil for
+    /// other stores. Throws, naming them, while collectors use the database.
     public static func claimDatabase(_ url: String, purpose: String, logger: Logger, timeout: Duration) async throws -> (@Sendable () async -> Void)? {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else { return nil }
-        let lock = try await PostgresWriterLock.acquire(url: url, purpose: purpose, logger: logger, timeout: timeout)
+        let lock = try await PostgresFleetMembership.acquire(url: url, purpose: purpose, role: .exclusive, logger: logger, timeout: timeout)
         return { await lock.release() }
     }
 
@@ -165,11 +170,15 @@ public struct CollectorRuntime: Sendable {
             environment.udpDrops = { ports.udp.flatMap { UDPSocketDrops.count(port: $0) } }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        // First, so that it is shut down last; a lock taken by another collector stops this one.
-        if let writerLock { services.append(.init(service: writerLock, serviceName: "database lock")) }
+        // First, so that it is shut down last.
+        if let membership {
+            services.append(.init(service: membership, serviceName: "fleet membership"))
+            services.append(.init(service: PeerFollowService(storage: storage, logger: logger), serviceName: "peer follower"))
+        }
+        let onDuty: @Sendable () -> Bool = { [membership] in membership?.holdsDuty ?? true }
         services += [
-            .init(service: RetentionService(storage: storage, retention: config.retention, logger: logger), serviceName: "retention"),
-            .init(service: MaintenanceService(storage: storage, logger: logger, every: config.maintenanceInterval), serviceName: "maintenance"),
+            .init(service: RetentionService(storage: storage, retention: config.retention, logger: logger, onDuty: onDuty), serviceName: "retention"),
+            .init(service: MaintenanceService(storage: storage, logger: logger, every: config.maintenanceInterval, onDuty: onDuty), serviceName: "maintenance"),
             .init(service: notifier, serviceName: "alarm notifier"),
             .init(service: alarms, serviceName: "alarm evaluator"),
         ]
@@ -219,6 +228,13 @@ public struct CollectorRuntime: Sendable {
 
     /// Checkpoints and closes the store, then gives up the database lock (after the store's last write).
     public func close() async {
+        // In a fleet the stop's checkpoint is housekeeping like any other: the duty's holder does it. The
+        // others' unsealed samples are in the shared write-ahead records, which every member holds in its heads.
+        guard membership?.holdsDuty ?? true else {
+            await storage.close()
+            await membership?.release()
+            return
+        }
         do {
             let report = try await storage.checkpointForStop()
             logger.info("storage checkpointed for the stop", metadata: [
@@ -229,7 +245,7 @@ public struct CollectorRuntime: Sendable {
             logger.error("could not checkpoint the storage at the stop; the next start replays its write-ahead records", metadata: ["error": "\(error)"])
         }
         await storage.close()
-        await writerLock?.release()
+        await membership?.release()
     }
 }
 

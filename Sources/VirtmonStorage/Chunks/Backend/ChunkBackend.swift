@@ -82,6 +82,11 @@ public struct ChunkWrite: Sendable {
     /// Legacy row-schema samples up to this row id have been moved into chunks.
     public var legacyMovedThrough: Int64?
     public var dropLegacy = false
+    /// On a database other collectors write too: the position this write was computed from (see `FleetPosition`).
+    public var fleet: FleetPosition?
+
+    /// Whether other collectors can follow this write from its new rows (`FleetChanges`); otherwise they reload.
+    public var followable: Bool { rawHorizon == nil && legacyMovedThrough == nil && !dropLegacy }
 
     public init(origin: BatchOrigin? = nil, receivedAt: Int64 = 0) {
         self.origin = origin
@@ -100,6 +105,8 @@ public struct ChunkBackendState: Sendable {
     public var rawHorizon: Int64?
     /// Whether samples of the earlier one-row-per-sample schema are still waiting to be moved.
     public var hasLegacy = false
+    /// Where the database stood, when other collectors may write it too; nil for a store of one writer.
+    public var fleet: FleetPosition?
 
     public init() {}
 }
@@ -119,7 +126,9 @@ public struct ChunkBackendState: Sendable {
 /// - Blocking calls run off the cooperative pool (`VirtmonThreads`): SQLite on a serial thread per
 ///   connection; postgres-nio is non-blocking already.
 /// - Writes come from one engine at a time (`apply` and the maintenance deletes); reads may run at any time,
-///   concurrently with a write.
+///   concurrently with a write. A backend several collectors share (PostgreSQL) reports a `FleetPosition` in
+///   `load`, refuses with `FleetStale` a write whose `fleet` position is not the database's, in the same
+///   transaction as the write, and answers `changes(after:)`; the others have no position.
 /// - Errors say what was being done and the database's own reason (`SQLiteError`, `PostgresStartError`).
 /// - Alarms (`AlarmStore`) live in their own tables (`AlarmSQL`), outside the chunk engine's transactions.
 public protocol ChunkBackend: AlarmStore {
@@ -155,11 +164,18 @@ public protocol ChunkBackend: AlarmStore {
     /// `scope` says. Answers the bytes released. Engines that manage their own space (PostgreSQL's autovacuum,
     /// memory) have nothing to do.
     func reclaimSpace(_ scope: SpaceReclaim) async throws -> Int
+    /// Where a shared database stands now (nil: not shared).
+    func fleetPosition() async throws -> FleetPosition?
+    /// What other collectors wrote after `cursor`, or nil when that cannot be followed row by row (the epoch
+    /// moved) and the engine must `load` again.
+    func changes(after cursor: FleetCursor) async throws -> FleetChanges?
     func close() async
 }
 
 extension ChunkBackend {
     public func reclaimSpace(_ scope: SpaceReclaim) async throws -> Int { 0 }
+    public func fleetPosition() async throws -> FleetPosition? { nil }
+    public func changes(after cursor: FleetCursor) async throws -> FleetChanges? { nil }
 }
 
 /// How much of a database's free space `ChunkBackend.reclaimSpace` hands back.

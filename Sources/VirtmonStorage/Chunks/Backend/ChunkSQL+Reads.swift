@@ -1,13 +1,20 @@
 /// The read statements whose rows `RowShapes` decodes, one text per dialect: where PostgreSQL needs a cast
 /// (JSONB as text, bigint sums) the text says so here, and the columns stay in the order `RowShapes` reads.
 extension ChunkSQL {
-    /// `RowShapes.series`.
-    public static func selectSeries(_ dialect: SQLDialect) -> String {
-        "SELECT id, meter, type, unit, resource_id, project_id, user_id, source, \(text("metadata", dialect)) FROM series ORDER BY id"
+    /// `RowShapes.series`; with `after`, only series with larger ids.
+    public static func selectSeries(_ dialect: SQLDialect, after: Int64? = nil) -> String {
+        "SELECT id, meter, type, unit, resource_id, project_id, user_id, source, \(text("metadata", dialect)) FROM series"
+            + (after.map { " WHERE id > \($0)" } ?? "") + " ORDER BY id"
     }
 
     /// `RowShapes.wal`.
     public static let selectWAL = "SELECT id, data FROM wal ORDER BY id"
+
+    /// `RowShapes.wal`, records with ids above `after`.
+    public static func selectWAL(after: Int64) -> String { "SELECT id, data FROM wal WHERE id > \(after) ORDER BY id" }
+
+    /// The oldest write-ahead record's id, 0 when there is none: one integer.
+    public static func selectOldestWAL(_ dialect: SQLDialect) -> String { "SELECT \(bigint("COALESCE(MIN(id), 0)", dialect)) FROM wal" }
 
     /// The largest chunk and rollup ids (0 when none): one row of two integers.
     public static func selectMaxIDs(_ dialect: SQLDialect) -> String {
@@ -20,6 +27,11 @@ extension ChunkSQL {
 
     /// `RowShapes.span`.
     public static let selectSpans = "SELECT series_id, MIN(first_ts), MAX(last_ts), MAX(wal_through) FROM chunks WHERE superseded_by IS NULL GROUP BY series_id"
+
+    /// `RowShapes.span` over readable chunks with ids above `after`.
+    public static func selectSpans(after: Int64) -> String {
+        "SELECT series_id, MIN(first_ts), MAX(last_ts), MAX(wal_through) FROM chunks WHERE id > \(after) AND superseded_by IS NULL GROUP BY series_id"
+    }
 
     /// `RowShapes.chunkInfo`, for chunks of fewer samples than the one parameter.
     public static func selectCatalog(_ dialect: SQLDialect) -> String {

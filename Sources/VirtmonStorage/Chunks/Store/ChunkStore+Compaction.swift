@@ -37,6 +37,8 @@ extension ChunkStore {
             var write = ChunkWrite()
             var chunkID = nextChunkID
             var rollupID = nextRollupID
+            // Counted once the write landed: a write refused as stale is computed again (`inFleet`).
+            var landed = (chunks: 0, into: 0)
             for group in batch {
                 let parts = group.compactMap { chunks[$0.id] }
                 guard parts.count == group.count, let seriesID = parts.first?.series else { continue }
@@ -68,12 +70,14 @@ extension ChunkStore {
                     rollupID += 1
                 }
                 chunkID += 1
-                report.compactedChunks += parts.count
-                report.compactedInto += 1
+                landed.chunks += parts.count
+                landed.into += 1
             }
             guard !write.chunks.isEmpty else { continue }
             _ = try await applying(write)
             publish(chunksBefore: chunkID, rollupsBefore: rollupID)
+            report.compactedChunks += landed.chunks
+            report.compactedInto += landed.into
         }
     }
 }

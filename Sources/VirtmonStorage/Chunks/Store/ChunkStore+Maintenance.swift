@@ -32,8 +32,8 @@ extension ChunkStore {
             try await backend.purgeSuperseded(chunksThrough: bounds.chunks, rollupsThrough: bounds.rollups)
             purgeBounds = nil
         }
-        try await sealAndCheckpoint(now: nowMicros, sealAll: sealAll, report: &report)
-        try await compact(report: &report)
+        try await inFleet { try await sealAndCheckpoint(now: nowMicros, sealAll: sealAll, report: &report) }
+        try await inFleet { try await compact(report: &report) }
         for rollup in options.expiringRollups {
             try await backend.deleteRollups(resolution: rollup.resolution * 1_000_000, before: nowMicros - rollup.retention * 1_000_000)
         }
@@ -57,7 +57,7 @@ extension ChunkStore {
         // the records the open heads hold.
         for _ in 0..<16 {
             var round = MaintenanceReport()
-            try await sealAndCheckpoint(now: microseconds(options.now()), sealAll: false, rewriteAbove: 0, report: &round)
+            try await inFleet { try await sealAndCheckpoint(now: microseconds(options.now()), sealAll: false, rewriteAbove: 0, report: &round) }
             report.sealedChunks += round.sealedChunks
             guard round.checkpointed else { break }
             report.checkpointed = true
@@ -66,7 +66,7 @@ extension ChunkStore {
         // that kept up has about a minute's chunks to merge here.
         for _ in 0..<4 {
             var round = MaintenanceReport()
-            try await compact(report: &round)
+            try await inFleet { try await compact(report: &round) }
             report.compactedChunks += round.compactedChunks
             report.compactedInto += round.compactedInto
             guard round.compactedChunks > 0 else { break }

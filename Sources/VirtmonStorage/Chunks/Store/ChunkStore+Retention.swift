@@ -8,6 +8,22 @@ extension ChunkStore {
         defer { unlock() }
         try await resynchronize()
         let limit = microseconds(cutoff)
+        var deleted = try await inFleet { try await trimStraddling(before: limit) }
+        deleted += try await backend.deleteChunks(endingBefore: limit)
+        for (id, state) in series where !state.head.isEmpty {
+            let before = state.head.count
+            series[id]!.head.removeAll { $0.time < limit }
+            deleted += before - series[id]!.head.count
+        }
+        try await backend.deleteEvents(before: limit)
+        try await refreshSpans()
+        try await forgetEmptySeries()
+        return deleted
+    }
+
+    /// Rewrites the chunks with samples on both sides of `limit` without the older ones and records the
+    /// horizon; answers how many samples went.
+    func trimStraddling(before limit: Int64) async throws -> Int {
         var deleted = 0
         var write = ChunkWrite()
         var chunkID = nextChunkID
@@ -30,15 +46,6 @@ extension ChunkStore {
         _ = try await applying(write)
         rawHorizon = write.rawHorizon
         publish(chunksBefore: chunkID, rollupsBefore: nextRollupID)
-        deleted += try await backend.deleteChunks(endingBefore: limit)
-        for (id, state) in series where !state.head.isEmpty {
-            let before = state.head.count
-            series[id]!.head.removeAll { $0.time < limit }
-            deleted += before - series[id]!.head.count
-        }
-        try await backend.deleteEvents(before: limit)
-        try await refreshSpans()
-        try await forgetEmptySeries()
         return deleted
     }
 

@@ -70,6 +70,8 @@ public actor ChunkStore: Storage {
     /// Write-ahead records the last start-up (or reload) could not replay, each with why: they were skipped so
     /// that everything else stays readable, and are said by whoever opened the store.
     public private(set) var damagedRecords: [DamagedRecord] = []
+    /// On a database other collectors write too: how far this engine has taken in their writes and its own.
+    var fleet: FleetPosition?
     private var writing = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
@@ -81,10 +83,10 @@ public actor ChunkStore: Storage {
         self.options = options
         let state = try await backend.load()
         try await restore(state)
-        if state.hasLegacy { try await moveLegacySamples() }
+        if state.hasLegacy { try await inFleet { try await moveLegacySamples() } }
     }
 
-    private func restore(_ state: ChunkBackendState) throws {
+    func restore(_ state: ChunkBackendState) throws {
         series = [:]
         ids = [:]
         projectIndexes = [:]
@@ -112,7 +114,15 @@ public actor ChunkStore: Storage {
         }
         publish(chunksBefore: state.maxChunkID + 1, rollupsBefore: state.maxRollupID + 1)
         damagedRecords = []
-        for (id, bytes) in state.wal {
+        replay(state.wal)
+        fleet = state.fleet
+        rebuildIndex()
+    }
+
+    /// Takes write-ahead records (oldest first) into the heads: a record's samples of a series go to its head
+    /// unless the series sealed past the record, or retention passed the sample's time.
+    func replay(_ records: [(id: Int64, bytes: [UInt8])]) {
+        for (id, bytes) in records {
             nextWALID = max(nextWALID, id + 1)
             walRecords.append((id, bytes.count))
             let record: WALRecord
@@ -141,7 +151,6 @@ public actor ChunkStore: Storage {
                 series[entry.series]!.last = max(series[entry.series]!.last, entry.time)
             }
         }
-        rebuildIndex()
     }
 
     /// How many samples seal the head of series `id`. With `firstSealSpread` set, a series' first head is cut
@@ -215,14 +224,26 @@ public actor ChunkStore: Storage {
         mustReload = false
     }
 
-    /// `backend.apply`, remembering a failure (see `mustReload`).
+    /// `backend.apply` from this engine's fleet position, remembering a failure (see `mustReload`). A write
+    /// refused as stale changed nothing: `inFleet` takes in what the others wrote and computes it again.
     func applying(_ write: ChunkWrite) async throws -> CommitResult {
+        var write = write
+        write.fleet = fleet
+        let result: CommitResult
         do {
-            return try await backend.apply(write)
+            result = try await backend.apply(write)
+        } catch let stale as FleetStale {
+            throw stale
         } catch {
             mustReload = true
             throw error
         }
+        if result == .stored, var position = fleet {
+            position.generation += 1
+            if !write.followable { position.epoch += 1 }
+            fleet = position
+        }
+        return result
     }
 
     func unlock() {
@@ -239,6 +260,11 @@ public actor ChunkStore: Storage {
         await lock()
         defer { unlock() }
         try await resynchronize()
+        return try await inFleet { try await commitOnce(batch) }
+    }
+
+    /// One try at `commit`, computed from the state as it is; nothing changes in memory unless the write landed.
+    func commitOnce(_ batch: IngestBatch) async throws -> CommitResult {
         let received = microseconds(batch.receivedAt)
         var write = ChunkWrite(origin: batch.origin, receivedAt: received)
         write.events = batch.events
