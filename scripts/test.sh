@@ -34,9 +34,12 @@ ls /usr/lib/*/libsnappy.so.1 >/dev/null 2>&1 || packages+=(libsnappy1v5)
 [ -x /usr/bin/victoria-metrics ] || packages+=(victoria-metrics)
 [ -x /usr/bin/prometheus ] || packages+=(prometheus)
 # The message bus: a real RabbitMQ broker (started per test by scripts/rabbitmq.sh) and the C client the agent
-# and collector load at run time; HAProxy balances a collector fleet's HTTP and UDP ingest.
+# and collector load at run time.
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
 ls /usr/lib/*/librabbitmq.so.4 >/dev/null 2>&1 || packages+=(librabbitmq4)
+# nginx balances a collector fleet's HTTP (round robin) and UDP (its stream module) in the fleet test.
+[ -x /usr/sbin/nginx ] || packages+=(nginx-light)
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || packages+=(libnginx-mod-stream)
 # A real Alertmanager receives the alarms' alertmanager:// notifications.
 [ -x /usr/bin/prometheus-alertmanager ] || packages+=(prometheus-alertmanager)
 # The dashboard's browser test drives real headless Chromium through its WebDriver.
