@@ -5,9 +5,10 @@ import Testing
 import VirtmonModel
 import VirtmonTestSupport
 
-/// Two `virtmon collector` processes on one PostgreSQL database behind a real nginx (HTTP round robin, UDP
+/// Three `virtmon collector` processes on one PostgreSQL database behind a real nginx (HTTP round robin, UDP
 /// through its stream module), as an operator would run a fleet: one collector is killed (SIGKILL) mid-stream,
-/// the balancer sends on to the survivor, and every acknowledged batch is stored exactly once.
+/// the balancer sends on to the survivors, every acknowledged batch is stored exactly once, and the survivors
+/// answer the same queries with the same bytes.
 @Suite("A collector fleet behind nginx")
 struct FleetBalancerTests {
     static let nginx = "/usr/sbin/nginx"
@@ -52,14 +53,15 @@ struct FleetBalancerTests {
         return rows.count
     }
 
-    @Test("HTTP and UDP through nginx to two collectors; one is killed; every acknowledged batch is stored once",
+    @Test("HTTP and UDP through nginx to three collectors; one is killed; every acknowledged batch is stored once, and the survivors agree",
           .enabled(if: BuiltExecutable.path("virtmon") != nil && FileManager.default.isExecutableFile(atPath: FleetBalancerTests.nginx)))
     func killedBehindBalancer() async throws {
         guard let url = try await FleetCollectorTests.freshDatabase() else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtmon-fleet-lb-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (httpA, httpB, udpA, udpB, front, frontUDP) = (try Self.port(), try Self.port(), try Self.port(), try Self.port(), try Self.port(), try Self.port())
+        let (httpA, httpB, httpC, udpA, udpB, udpC) = (try Self.port(), try Self.port(), try Self.port(), try Self.port(), try Self.port(), try Self.port())
+        let (front, frontUDP) = (try Self.port(), try Self.port())
         func collector(_ name: String, http: Int, udp: Int) throws -> PeerProcess {
             try PeerProcess(BuiltExecutable.path("virtmon")!, [
                 "collector", "--listen", "127.0.0.1:\(http)", "--udp", "127.0.0.1:\(udp)", "--storage", url,
@@ -70,11 +72,12 @@ struct FleetBalancerTests {
         let a = try collector("a", http: httpA, udp: udpA)
         try await Task.sleep(for: .milliseconds(300))
         let b = try collector("b", http: httpB, udp: udpB)
-        defer { Task { await b.stop() } }
-        for port in [httpA, httpB] {
+        let c = try collector("c", http: httpC, udp: udpC)
+        defer { Task { await b.stop(); await c.stop() } }
+        for port in [httpA, httpB, httpC] {
             let began = ContinuousClock.now
             while (try? await Self.get("http://127.0.0.1:\(port)/v2/meters").status) != 200 {
-                guard ContinuousClock.now - began < .seconds(60) else { Issue.record("collector on \(port) never answered: \(a.tail()) \(b.tail())"); return }
+                guard ContinuousClock.now - began < .seconds(60) else { Issue.record("collector on \(port) never answered: \(a.tail()) \(b.tail()) \(c.tail())"); return }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
@@ -89,7 +92,10 @@ struct FleetBalancerTests {
                 access_log off;
                 client_body_temp_path \(directory.path)/body; proxy_temp_path \(directory.path)/proxy;
                 fastcgi_temp_path \(directory.path)/fastcgi; uwsgi_temp_path \(directory.path)/uwsgi; scgi_temp_path \(directory.path)/scgi;
-                upstream fleet { server 127.0.0.1:\(httpA) max_fails=1 fail_timeout=30s; server 127.0.0.1:\(httpB) max_fails=1 fail_timeout=30s; }
+                upstream fleet {
+                    server 127.0.0.1:\(httpA) max_fails=1 fail_timeout=30s; server 127.0.0.1:\(httpB) max_fails=1 fail_timeout=30s;
+                    server 127.0.0.1:\(httpC) max_fails=1 fail_timeout=30s;
+                }
                 server {
                     listen 127.0.0.1:\(front);
                     location / {
@@ -99,7 +105,7 @@ struct FleetBalancerTests {
                 }
             }
             stream {
-                upstream fleet_udp { server 127.0.0.1:\(udpA); server 127.0.0.1:\(udpB); }
+                upstream fleet_udp { server 127.0.0.1:\(udpA); server 127.0.0.1:\(udpB); server 127.0.0.1:\(udpC); }
                 server { listen 127.0.0.1:\(frontUDP) udp; proxy_pass fleet_udp; proxy_responses 0; }
             }
             """
@@ -145,23 +151,51 @@ struct FleetBalancerTests {
             if seq <= 15 { Self.send(TestBatches.datagram(TestBatches.make(seq: UInt64(100 + seq), samples: 5)), to: frontUDP) }
         }
         print("fleet behind nginx: 40 HTTP batches acknowledged, \(retried) sent again after the kill")
-        // The survivor answers every acknowledged sample once, and takes over the housekeeping.
+        // The survivors answer every acknowledged sample once, one of them takes over the housekeeping, and
+        // both give the same answers to the same queries.
         began = ContinuousClock.now
         var missing: [String] = []
         repeat {
             missing = []
-            for seq in 1...40 where try await Self.count("http://127.0.0.1:\(httpB)", resource: "res-\(seq)") != 5 { missing.append("res-\(seq)") }
-            for seq in 101...115 where try await Self.count("http://127.0.0.1:\(httpB)", resource: "res-\(seq)") != 5 { missing.append("res-\(seq)") }
+            for port in [httpB, httpC] {
+                for seq in Array(1...40) + Array(101...115) where try await Self.count("http://127.0.0.1:\(port)", resource: "res-\(seq)") != 5 {
+                    missing.append("res-\(seq) on \(port)")
+                }
+            }
             if missing.isEmpty { break }
             try await Task.sleep(for: .milliseconds(200))
         } while ContinuousClock.now - began < .seconds(10)
-        #expect(missing.isEmpty, "not answered exactly 5 times by the survivor: \(missing)")
+        #expect(missing.isEmpty, "not answered exactly 5 times by a survivor: \(missing)")
+        let queries = [
+            "/v2/meters/test.meter?limit=100000", "/v2/meters/test.meter/statistics?period=60", "/v2/resources", "/v2/meters",
+            "/api/v1/series?meter=test.meter",
+        ]
+        var agreeing = 0
+        for query in queries {
+            // Each follows the other's writes every second: give the last ones a moment to land on both.
+            let settled = ContinuousClock.now
+            var answers: [(Int, String)] = []
+            repeat {
+                // Links name the collector that answered; the rest must match byte for byte.
+                answers = []
+                for port in [httpB, httpC] {
+                    let answer = try await Self.get("http://127.0.0.1:\(port)\(query)")
+                    answers.append((answer.status, answer.body.replacingOccurrences(of: "127.0.0.1:\(port)", with: "COLLECTOR")))
+                }
+                if answers[0] == answers[1] { break }
+                try await Task.sleep(for: .milliseconds(200))
+            } while ContinuousClock.now - settled < .seconds(5)
+            #expect(answers[0] == answers[1], "\(query): the survivors answer differently")
+            if answers[0].0 == 200 && answers[0] == answers[1] { agreeing += 1 }
+        }
+        print("fleet behind nginx: the two survivors gave byte-identical answers to \(agreeing) of \(queries.count) queries")
         // Within a heartbeat (2 s) of the killed one's session ending.
         began = ContinuousClock.now
-        while !b.tail(20_000).contains("this collector runs the fleet's housekeeping") && ContinuousClock.now - began < .seconds(10) {
+        let tookDuty = { [b, c] in [b, c].contains { $0.tail(20_000).contains("this collector runs the fleet's housekeeping") } }
+        while !tookDuty() && ContinuousClock.now - began < .seconds(10) {
             try await Task.sleep(for: .milliseconds(100))
         }
-        print("fleet behind nginx: the survivor took the housekeeping \(String(format: "%.1f", (ContinuousClock.now - began).inSeconds)) s after the last batch")
-        #expect(b.tail(20_000).contains("this collector runs the fleet's housekeeping"), "the survivor took the housekeeping: \(b.tail())")
+        print("fleet behind nginx: a survivor took the housekeeping \(String(format: "%.1f", (ContinuousClock.now - began).inSeconds)) s after the last batch")
+        #expect(tookDuty(), "a survivor took the housekeeping: \(b.tail()) \(c.tail())")
     }
 }

@@ -64,6 +64,23 @@ def go(driver, hash_, timeout=20):
     return wait_ready(driver, timeout)
 
 
+def go_until_drawn(driver, route, selector, count, seconds=30):
+    """Opens `route` again (up to `seconds`) until `count` elements match `selector`: an agent that started a
+    few seconds ago has not yet read twice (rates) or finished its first hypervisor cycle, and under a loaded CI
+    run a chart can still be empty on the first visit. A chart that never gets data still fails the check.
+    Answers the page state and the matching elements."""
+    deadline = time.time() + seconds
+    hash_ = route
+    while True:
+        state = go(driver, hash_)
+        # Again with a parameter the page ignores: the same hash would not make it render again.
+        hash_ = f"{route}{'&' if '?' in route else '?'}t={time.time()}"
+        found = driver.find_elements(By.CSS_SELECTOR, selector)
+        if len(found) >= count or time.time() > deadline:
+            return state, found
+        time.sleep(2)
+
+
 def statistics_fetches(driver):
     return driver.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/v1/statistics'))")
@@ -142,16 +159,7 @@ try:
         check(len(row) == 1 and "%" in row[0].text, "the lab's QEMU guest is listed with its CPU", row[0].text if row else "missing")
         if row:
             guest_id = row[0].get_attribute("data-id")
-            # The guest's agent started a few seconds ago: its CPU rate needs two reads and the hypervisor
-            # monitor its own first cycle, so under a loaded CI run one chart can still be empty. Reload the
-            # page (up to 30 s) until its data has arrived; a chart that never gets data still fails.
-            deadline = time.time() + 30
-            while True:
-                go(admin, f"#/vm/{guest_id}?range=1h&t={time.time()}")
-                charts = admin.find_elements(By.CSS_SELECTOR, "#chart-cpu canvas, #chart-memory canvas, #chart-vmm canvas")
-                if len(charts) == 3 or time.time() > deadline:
-                    break
-                time.sleep(2)
+            _, charts = go_until_drawn(admin, f"#/vm/{guest_id}?range=1h", "#chart-cpu canvas, #chart-memory canvas, #chart-vmm canvas", 3)
             check(len(charts) == 3, "the lab guest's CPU, memory and hypervisor-overhead charts are drawn", f"{len(charts)} of 3")
             shot(admin, "vm-lab-guest")
         go(admin, "#/overview")
@@ -160,9 +168,8 @@ try:
               "the overview shows lab-host's hypervisor overhead", lab[0].text if lab else "no lab-host row")
 
     # VM view: its charts and panels.
-    state = go(admin, f"#/vm/{vm}")
+    state, canvases = go_until_drawn(admin, f"#/vm/{vm}", ".chart canvas", 6)
     check(state == "ready", "VM view renders", state)
-    canvases = admin.find_elements(By.CSS_SELECTOR, ".chart canvas")
     check(len(canvases) >= 6, "VM view draws its charts", f"{len(canvases)} canvases")
     check("State changes" in admin.page_source and "Alarms on this VM" in admin.page_source, "VM view has state changes and alarms")
     # Hovering a chart shows exact values with units.

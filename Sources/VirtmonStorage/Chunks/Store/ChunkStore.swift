@@ -82,7 +82,7 @@ public actor ChunkStore: Storage {
         self.backend = backend
         self.options = options
         let state = try await backend.load()
-        try await restore(state)
+        try restore(state)
         if state.hasLegacy { try await inFleet { try await moveLegacySamples() } }
     }
 
@@ -238,7 +238,8 @@ public actor ChunkStore: Storage {
             mustReload = true
             throw error
         }
-        if result == .stored, var position = fleet {
+        // A repeat moved the position too: the position's update is the transaction's first statement.
+        if var position = fleet {
             position.generation += 1
             if !write.followable { position.epoch += 1 }
             fleet = position
