@@ -249,7 +249,7 @@ struct PrometheusEcosystemTests {
         // What the cap took off, cycle by cycle from the counter the agent published beside each cpu_util. Over
         // Prometheus's own steps it hides wherever Prometheus missed a cycle: a step over a busy cycle (the
         // guest's QEMU at ~102 %, capped) and an idle one is under 100 % as a whole. Under the full suite's load
-        // Prometheus missed 5 of 42 (the CI run of 2026-12-07 was 6.5 points off over the minute that way).
+        // Prometheus misses cycles: the CI run of 2026-12-07, 6.5 points off over the minute, had 5 of 42 steps unpaired.
         for (before, after) in zip(guestCPU, guestCPU.dropFirst()) where after.time > first + 0.0005 && after.time <= last + 0.0005 {
             let share = 100 * (after.value - before.value) / 1e9 / (after.time - before.time) / vcpus
             uncapped += max(0, share - 100) * (after.time - before.time)
