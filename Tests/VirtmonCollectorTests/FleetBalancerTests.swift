@@ -172,7 +172,7 @@ struct FleetBalancerTests {
         ]
         var agreeing = 0
         for query in queries {
-            // Each follows the other's writes every second: give the last ones a moment to land on both.
+            // Each follows the other's writes four times a second: give the last ones a moment to land on both.
             let settled = ContinuousClock.now
             var answers: [(Int, String)] = []
             repeat {

@@ -50,7 +50,7 @@ struct FleetCollectorTests {
             let (body, signature) = TestBatches.signed(TestBatches.make(seq: UInt64(seq), samples: 5))
             let (taker, other) = seq % 2 == 0 ? (a, b) : (b, a)
             #expect(try await taker.postBatch(body, signature: signature).status == 200, "batch \(seq)")
-            // What one acknowledged the other answers within 2 s (it takes in the other's writes every second).
+            // What one acknowledged the other answers within 2 s (it takes in the other's writes four times a second).
             let seconds = try #require(try await Self.visible(other, resource: "res-\(seq)", want: 5), "batch \(seq) never answered on the other collector")
             worst = max(worst, seconds)
         }
