@@ -33,6 +33,9 @@ struct ChunkCodecTests {
         }
         _ = try roundTrip(repeated, [0, -0.0, .infinity, -.infinity, .nan, 1e308, -1e-308, 9_007_199_254_740_993])
         _ = try roundTrip([start], [42.5])
+        // -0.0 among values the scaled integers would otherwise take (the fuzzer found it read back as +0.0).
+        _ = try roundTrip([start, start + 10_000_000, start + 20_000_000], [1, -0.0, 3])
+        _ = try roundTrip([start, start], [1, -0.0])
     }
 
     @Test("regular counters and constants take a fraction of a byte per sample")

@@ -53,8 +53,10 @@ public enum ChunkCodec {
             let factor = factor(mode)
             for value in values {
                 let scaled = (value * factor).rounded()
+                // Checked through the integer the stream holds, as `decode` reads it back: -0.0 scales to -0.0
+                // but is stored as the integer 0, which reads back as +0.0 (the fuzzer found it).
                 guard scaled.isFinite, abs(scaled) < 9_007_199_254_740_992,
-                      (scaled / factor).bitPattern == value.bitPattern
+                      (Double(Int64(scaled)) / factor).bitPattern == value.bitPattern
                 else { continue scales }
             }
             return mode
