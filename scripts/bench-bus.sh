@@ -4,6 +4,7 @@
 #   http      client → POST /api/v1/batches → collector (SQLite)
 #   amqp      client → RabbitMQ (persistent, publisher confirms) → collector (SQLite), acked after the commit
 #   amqp+pg   client → RabbitMQ → collector → PostgreSQL
+#   amqp+pg×3 client → RabbitMQ → three collectors consuming one queue → one PostgreSQL database
 # and prints, per 1,000 samples, the collector's CPU, the broker's and PostgreSQL's, and the rate.
 #
 #   bash scripts/bench-bus.sh [SAMPLES]      (default 300000)
@@ -27,7 +28,7 @@ work=$(mktemp -d /tmp/virtmon-bench-bus.XXXXXX)
 chmod 755 "$work"
 collector=""
 cleanup() {
-  [ -n "$collector" ] && kill "$collector" 2>/dev/null || true
+  [ -n "$collector" ] && kill $collector 2>/dev/null || true
   bash scripts/rabbitmq.sh stop "$work/rabbitmq" >/dev/null 2>&1 || true
   bash scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -99,36 +100,50 @@ else:
 print("%.3f" % (time.monotonic() - began))
 PY
 
-stored() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^virtmon_collector_samples_stored_total/ { s += $2 } END { printf "%d", s }'; }
+ports=()
+collectors=()
+stored() {
+  local total=0 one
+  for p in "${ports[@]}"; do
+    one=$(curl -sf "http://127.0.0.1:$p/metrics" | awk '/^virtmon_collector_samples_stored_total/ { s += $2 } END { printf "%d", s }')
+    total=$((total + ${one:-0}))
+  done
+  echo "$total"
+}
 
 results=()
-run() {  # NAME STORAGE_URL EXTRA_PIDS_FUNCTION
-  local name=$1 storage=$2 pids=$3
-  port=$(free_port)
-  local args=(collector --listen "127.0.0.1:$port" --udp off --storage "$storage" --data-dir "$work/data-$name"
-              --secret "$secret" --admin-token bench-token --log-level warning)
-  [ "$name" != http ] && args+=(--amqp "${broker_url}?prefetch=20")
-  "$bin" "${args[@]}" 2>"$work/collector-$name.log" &
-  collector=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-  [ "$name" != http ] && sleep 1  # the consumer declares its queue
-  echo "$name: feeding $samples samples..." >&2
+run() {  # NAME STORAGE_URL EXTRA_PIDS_FUNCTION [COLLECTORS]
+  local name=$1 storage=$2 pids=$3 count=${4:-1}
+  ports=(); collectors=()
+  for i in $(seq "$count"); do
+    local port
+    port=$(free_port)
+    local args=(collector --listen "127.0.0.1:$port" --udp off --storage "$storage" --data-dir "$work/data-$name-$i"
+                --secret "$secret" --admin-token bench-token --log-level warning)
+    [ "${name#http}" = "$name" ] && args+=(--amqp "${broker_url}?prefetch=20")
+    "$bin" "${args[@]}" 2>"$work/collector-$name-$i.log" &
+    collectors+=($!); ports+=("$port")
+    for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  done
+  collector="${collectors[*]}"
+  [ "${name#http}" = "$name" ] && sleep 1  # the consumers declare their queue
+  echo "$name: feeding $samples samples to $count collector(s)..." >&2
   local c0 b0 s0 began send_seconds
-  c0=$(cpu_ticks "$collector"); b0=$(cpu_ticks "$broker_pid"); s0=$(cpu_ticks $($pids))
+  c0=$(cpu_ticks "${collectors[@]}"); b0=$(cpu_ticks "$broker_pid"); s0=$(cpu_ticks $($pids))
   began=$(date +%s.%N)
-  if [ "$name" = http ]; then send_seconds=$("$python" "$work/feed.py" http "$port" "$secret" "$samples")
+  if [ "${name#http}" != "$name" ]; then send_seconds=$("$python" "$work/feed.py" http "${ports[0]}" "$secret" "$samples")
   else send_seconds=$("$python" "$work/feed.py" amqp "127.0.0.1:$broker_port" "$secret" "$samples"); fi
   for _ in $(seq 6000); do [ "$(stored)" -ge "$samples" ] && break; sleep 0.1; done
   local ended c1 b1 s1 got
   ended=$(date +%s.%N); got=$(stored)
-  c1=$(cpu_ticks "$collector"); b1=$(cpu_ticks "$broker_pid"); s1=$(cpu_ticks $($pids))
-  [ "$got" -ge "$samples" ] || { echo "$name: only $got of $samples stored; the collector's log:" >&2; tail -20 "$work/collector-$name.log" >&2; exit 1; }
-  [ "$name" = http ] && b1=$b0
+  c1=$(cpu_ticks "${collectors[@]}"); b1=$(cpu_ticks "$broker_pid"); s1=$(cpu_ticks $($pids))
+  [ "$got" -ge "$samples" ] || { echo "$name: only $got of $samples stored; the collectors' logs:" >&2; tail -20 "$work"/collector-"$name"-*.log >&2; exit 1; }
+  [ "${name#http}" != "$name" ] && b1=$b0
   results+=("$(awk -v n="$name" -v s="$samples" -v t0="$began" -v t1="$ended" -v c=$((c1 - c0)) -v b=$((b1 - b0)) -v p=$((s1 - s0)) -v k="$ticks" -v send="$send_seconds" \
     'BEGIN { per = 1000 / s * 1000 / k;
-      printf "%-8s %8.0f samples/s end to end (client sent in %.1f s)   collector %6.2f ms   broker %6.2f ms   PostgreSQL %6.2f ms\n",
+      printf "%-11s %8.0f samples/s end to end (client sent in %.1f s)   collectors %6.2f ms   broker %6.2f ms   PostgreSQL %6.2f ms\n",
         n, s / (t1 - t0), send, c * per, b * per, p * per }')")
-  kill "$collector"; wait "$collector" 2>/dev/null || true; collector=""
+  kill "${collectors[@]}"; wait "${collectors[@]}" 2>/dev/null || true; collector=""
 }
 
 none() { :; }
@@ -137,8 +152,11 @@ run http "sqlite://$work/http/virtmon.db" none
 run amqp "sqlite://$work/amqp/virtmon.db" none
 pg_url=$(bash scripts/postgres.sh start "$work/pg" "$(free_port)")
 run amqp+pg "$pg_url" postgres_pids
+# The fleet on a database of its own, so that it starts as empty as the single collector did.
+psql -q "$pg_url" -c "CREATE DATABASE virtmon_fleet" >/dev/null
+run amqp+pg×3 "${pg_url%/*}/virtmon_fleet" postgres_pids 3
 
 echo
 echo "virtmon collector, $(nproc) cores, $samples samples in signed batches of 1000; CPU per 1,000 samples:"
 printf '%s\n' "${results[@]}"
-echo "(3 collectors on one PostgreSQL: not measured; the fleet is not built yet, see docs/scaling.md)"
+echo "(amqp+pg×3: three collectors consuming one queue on one PostgreSQL database; the collectors' CPU is their sum)"

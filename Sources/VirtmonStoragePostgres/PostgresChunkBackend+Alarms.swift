@@ -26,6 +26,25 @@ extension PostgresChunkBackend {
         }
     }
 
+    /// The stored alarm is read `FOR UPDATE`, so a second collector's check waits for the first one's commit and
+    /// then sees the alarm it wrote.
+    public func saveAlarm(_ alarm: Alarm, ifStill expected: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws -> Bool {
+        try await attempt("saving an alarm's evaluation") { [self] in
+            var statements = [AlarmSQL.upsertAlarm(.postgres, alarm)]
+            statements += changes.map { AlarmSQL.insertChange(.postgres, $0) }
+            statements += outbox.map { AlarmSQL.insertOutbox(.postgres, $0) }
+            return try await client.withTransaction(logger: logger) { connection in
+                let (sql, values) = AlarmSQL.selectAlarm(.postgres, id: expected.id)
+                let stored = try await self.rows(sql + " FOR UPDATE", values, on: connection) {
+                    try AlarmCoding.decode(Alarm.self, try $0.text(0), what: "alarm")
+                }
+                guard stored.first == expected else { return false }
+                for (sql, values) in statements { _ = try await self.rows(sql, values, on: connection) { _ in () } }
+                return true
+            }
+        }
+    }
+
     public func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool {
         try await attempt("deleting an alarm") { [self] in
             try await transaction(AlarmSQL.deleteAlarm(.postgres, id: id, change: change)) > 0

@@ -60,6 +60,9 @@ final class LandedThenLostBackend: ChunkBackend {
     func saveAlarm(_ alarm: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws {
         try await inner.saveAlarm(alarm, changes: changes, outbox: outbox)
     }
+    func saveAlarm(_ alarm: Alarm, ifStill expected: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws -> Bool {
+        try await inner.saveAlarm(alarm, ifStill: expected, changes: changes, outbox: outbox)
+    }
     func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool { try await inner.deleteAlarm(id: id, change: change) }
     func alarmHistory(alarmID: String?, project: String?, limit: Int) async throws -> [AlarmChange] {
         try await inner.alarmHistory(alarmID: alarmID, project: project, limit: limit)

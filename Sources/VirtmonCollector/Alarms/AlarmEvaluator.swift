@@ -280,7 +280,8 @@ public actor AlarmEvaluator: Service {
     /// notifications of the state's actions in the store's outbox, then hands those to the notifier.
     private func apply(_ state: AlarmState, reason: String, reasonData: JSONValue, changed: Bool, to alarm: Alarm, at time: Date) async {
         do {
-            guard var latest = try await storage.alarm(id: alarm.id), latest.state == alarm.state, latest.enabled else { return }
+            guard let read = try await storage.alarm(id: alarm.id), read.state == alarm.state, read.enabled else { return }
+            var latest = read
             var changes: [AlarmChange] = []
             if changed {
                 latest.state = state
@@ -297,7 +298,12 @@ public actor AlarmEvaluator: Service {
                 AlarmNotification(alarm: latest, previous: alarm.state, reason: reason, reasonData: reasonData, action: $0, time: time)
             }
             guard !changes.isEmpty || !notifications.isEmpty else { return }
-            try await storage.saveAlarm(latest, changes: changes, outbox: notifications.map(\.outboxEntry))
+            guard try await storage.saveAlarm(latest, ifStill: read, changes: changes, outbox: notifications.map(\.outboxEntry)) else {
+                // Another collector of the fleet (or an edit) changed the alarm since it was read: its write stands,
+                // and the next batch or timed pass evaluates the alarm as it is now.
+                logger.debug("alarm changed meanwhile; this evaluation is dropped", metadata: ["alarm": "\(alarm.name)"])
+                return
+            }
             if let index = cache?.firstIndex(where: { $0.id == latest.id }) { cache?[index] = latest }
             if changed {
                 Counter(label: "virtmon_alarm_transitions_total", dimensions: [("state", state.rawValue)], factory: metrics.factory).increment()

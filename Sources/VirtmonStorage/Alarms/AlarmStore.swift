@@ -15,6 +15,11 @@ public protocol AlarmStore: Sendable {
     /// the history and `outbox` to the notifications waiting for delivery, all in one transaction: a
     /// transition is never stored without its notifications, nor the reverse.
     func saveAlarm(_ alarm: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws
+    /// Saves as `saveAlarm` does only while the stored alarm still equals `expected`, checked and written in one
+    /// transaction; false, with nothing written, when another writer changed it first. Collectors of a fleet
+    /// each evaluate an alarm on the batches they stored: this is how only one of them records a transition
+    /// (and notifies). Stores with one writer process may check and save in two steps (the default).
+    func saveAlarm(_ alarm: Alarm, ifStill expected: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws -> Bool
     /// Deletes the alarm and appends `change`; false when there was no such alarm (nothing is appended).
     func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool
     /// History, newest first: of one alarm, of one project's alarms, or all, at most `limit` rows.
@@ -29,6 +34,13 @@ extension AlarmStore {
     /// A save that queues no notification.
     public func saveAlarm(_ alarm: Alarm, changes: [AlarmChange]) async throws {
         try await saveAlarm(alarm, changes: changes, outbox: [])
+    }
+
+    /// The check and the save as two steps: enough where one process writes alarms and its evaluator is an actor.
+    public func saveAlarm(_ alarm: Alarm, ifStill expected: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws -> Bool {
+        guard try await self.alarm(id: expected.id) == expected else { return false }
+        try await saveAlarm(alarm, changes: changes, outbox: outbox)
+        return true
     }
 }
 

@@ -8,6 +8,9 @@ extension ChunkStore {
     public nonisolated func saveAlarm(_ alarm: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws {
         try await backend.saveAlarm(alarm, changes: changes, outbox: outbox)
     }
+    public nonisolated func saveAlarm(_ alarm: Alarm, ifStill expected: Alarm, changes: [AlarmChange], outbox: [OutboxEntry]) async throws -> Bool {
+        try await backend.saveAlarm(alarm, ifStill: expected, changes: changes, outbox: outbox)
+    }
     public nonisolated func outbox(limit: Int) async throws -> [OutboxEntry] { try await backend.outbox(limit: limit) }
     public nonisolated func removeFromOutbox(id: String) async throws { try await backend.removeFromOutbox(id: id) }
     public nonisolated func deleteAlarm(id: String, change: AlarmChange) async throws -> Bool {
