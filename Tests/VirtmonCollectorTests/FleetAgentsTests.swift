@@ -233,5 +233,8 @@ struct FleetAgentsTests {
         print("fleet through \(path): the two survivors gave byte-identical answers to \(agreeing) of \(queries.count) queries")
         let tookDuty = survivors.contains { $0.tail(50_000).contains("this collector runs the fleet's housekeeping") }
         #expect(tookDuty, "a survivor took the housekeeping: \(survivors.map { $0.tail(1000) })")
+        // Stopped here, not only in the deferred Tasks, which a test process ending first would never run.
+        for collector in survivors { await collector.stop() }
+        await nginx?.stop()
     }
 }
