@@ -9,6 +9,11 @@ import VirtmonTestSupport
 /// The collector's own PostgreSQL stopped (immediate shutdown, as a crash) for 20 s (`VIRTMON_DB_OUTAGE_SECONDS`)
 /// while batches keep arriving through RabbitMQ: every failed commit puts its message back on the queue, and
 /// when the server is back every batch is stored exactly once.
+///
+/// Nested in `FleetAgentsTests`' serialized suite so that the two never run at once: with the fleet test's
+/// 26 processes on the same 2 cores, this collector did not finish storing the requeued batches within 120 s
+/// after PostgreSQL returned (2 runs of 2, no storage error logged after the outage; not diagnosed yet: issue 17).
+extension FleetAgentsTests {
 @Suite("PostgreSQL outage behind RabbitMQ", .serialized)
 struct AMQPDatabaseOutageTests {
     static var outage: Int { Int(ProcessInfo.processInfo.environment["VIRTMON_DB_OUTAGE_SECONDS"] ?? "") ?? 20 }
@@ -81,4 +86,5 @@ struct AMQPDatabaseOutageTests {
         let counters = harness.runtime.ingestor.counters.snapshot
         #expect(counters.refused.keys.allSatisfy { $0 == .storageFailure }, "other refusals: \(counters.refused)")
     }
+}
 }
